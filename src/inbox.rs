@@ -1,0 +1,202 @@
+//! The Inbox: how a wake from another thread reaches the runtime thread.
+//!
+//! **Naive approach:** let any thread push into the run queue. **Its problem:**
+//! the run queue is a plain `VecDeque` owned by the runtime thread (that is why
+//! local wakes are cheap); sharing it would put a lock on every local wake.
+//! And if the runtime thread is asleep in `epoll_wait`, a pushed task would sit
+//! there until some unrelated I/O happened: a lost wakeup.
+//!
+//! **What this file does:** a small mutex-protected queue used *only* by other
+//! threads, plus a `parked` flag that the loop sets (under the same lock) just
+//! before it sleeps. A remote waker pushes, and if — and only if — the loop is
+//! parked, it calls [`Unpark::unpark`] (which is `Poller::notify`: one `write`
+//! to an eventfd). While the loop is busy, remote wakes cost a lock and no
+//! syscall.
+//!
+//! # Why this ordering cannot lose a wake
+//! Both sides take the same lock. Either the pusher's critical section comes
+//! first, and the loop's [`Inbox::park`] sees a non-empty queue and does not
+//! sleep; or the loop's comes first, and the pusher sees `parked == true` and
+//! unparks it. There is no third order. The loom model `park_never_sleeps_on_work`
+//! (at the bottom of this file) checks every interleaving of exactly this.
+
+use crate::loom::{AtomicBool, Mutex, Ordering, lock};
+use crate::run_queue::TaskRef;
+
+/// What wakes the runtime thread when it is parked in the reactor.
+///
+/// In the runtime this is `polling::Poller::notify`; loom models substitute a
+/// `loom::sync::Notify`, since loom cannot model a syscall.
+pub(crate) trait Unpark: Send + Sync {
+    /// Makes the current or next park return promptly.
+    fn unpark(&self);
+}
+
+impl Unpark for polling::Poller {
+    fn unpark(&self) {
+        // `notify` only fails if the eventfd write fails, which would mean
+        // the process is out of resources; the loop then wakes at its next
+        // timer or I/O event instead, so ignoring the error degrades latency,
+        // never correctness of the queue itself.
+        let _ = self.notify();
+    }
+}
+
+struct InboxState {
+    queue: Vec<TaskRef>,
+    /// The loop is (about to be) asleep in the reactor.
+    parked: bool,
+    /// An unpark was already sent for this park: one is enough.
+    notified: bool,
+    /// The runtime is gone: drop pushes instead of queueing them.
+    closed: bool,
+}
+
+/// Remote-wake queue of one runtime.
+pub(crate) struct Inbox {
+    runtime_id: usize,
+    state: Mutex<InboxState>,
+    /// A hint readable without the lock: "the queue may be non-empty".
+    /// Written only under the lock; a stale `false` is caught by `park`.
+    has_items: AtomicBool,
+    unpark: Box<dyn Unpark>,
+}
+
+impl Inbox {
+    pub(crate) fn new(runtime_id: usize, unpark: Box<dyn Unpark>) -> Inbox {
+        Inbox {
+            runtime_id,
+            state: Mutex::new(InboxState {
+                queue: Vec::new(),
+                parked: false,
+                notified: false,
+                closed: false,
+            }),
+            has_items: AtomicBool::new(false),
+            unpark,
+        }
+    }
+
+    /// The id of the runtime this inbox feeds (compared with `context::current_id`).
+    #[inline]
+    pub(crate) fn runtime_id(&self) -> usize {
+        self.runtime_id
+    }
+
+    /// Queues `task` for the runtime thread; unparks the loop if it sleeps.
+    /// Returns whether an unpark (a syscall) was issued.
+    pub(crate) fn push(&self, task: TaskRef) -> bool {
+        let must_unpark = {
+            let mut state = lock(&self.state);
+            if state.closed {
+                return false;
+            }
+            state.queue.push(task);
+            self.has_items.store(true, Ordering::Release);
+            let must = state.parked && !state.notified;
+            state.notified |= must;
+            must
+        };
+        if must_unpark {
+            self.unpark.unpark();
+        }
+        must_unpark
+    }
+
+    /// Moves every queued task into `out` (runtime thread only).
+    pub(crate) fn drain_into(&self, out: &mut Vec<TaskRef>) {
+        if !self.has_items.load(Ordering::Acquire) {
+            return;
+        }
+        let mut state = lock(&self.state);
+        self.has_items.store(false, Ordering::Relaxed);
+        out.append(&mut state.queue);
+    }
+
+    /// Announces that the loop is about to sleep. Returns `false` (and stays
+    /// unparked) if work arrived meanwhile: the caller must not sleep then.
+    pub(crate) fn park(&self) -> bool {
+        let mut state = lock(&self.state);
+        if !state.queue.is_empty() {
+            return false;
+        }
+        state.parked = true;
+        true
+    }
+
+    /// The loop woke up: remote wakes no longer need to unpark it.
+    pub(crate) fn unparked(&self) {
+        let mut state = lock(&self.state);
+        state.parked = false;
+        state.notified = false;
+    }
+
+    /// The runtime shut down: later pushes are dropped (a stale waker is harmless).
+    pub(crate) fn close(&self) {
+        let mut state = lock(&self.state);
+        state.closed = true;
+        state.queue.clear();
+        self.has_items.store(false, Ordering::Relaxed);
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    use super::*;
+    use crate::loom::{Arc, thread};
+
+    struct LoomUnpark(Arc<loom::sync::Notify>);
+    impl Unpark for LoomUnpark {
+        fn unpark(&self) {
+            self.0.notify();
+        }
+    }
+
+    /// Model 4: the loop never sleeps while the inbox holds work. If it did,
+    /// `notify.wait()` below would block forever and loom reports a deadlock.
+    #[test]
+    fn park_never_sleeps_on_work() {
+        loom::model(|| {
+            let notify = Arc::new(loom::sync::Notify::new());
+            let inbox = Arc::new(Inbox::new(1, Box::new(LoomUnpark(notify.clone()))));
+            let remote = {
+                let inbox = inbox.clone();
+                thread::spawn(move || {
+                    inbox.push(TaskRef { key: 7, id: 1 });
+                })
+            };
+            let mut got = Vec::new();
+            while got.is_empty() {
+                inbox.drain_into(&mut got);
+                if got.is_empty() && inbox.park() {
+                    notify.wait();
+                    inbox.unparked();
+                }
+            }
+            assert_eq!(got, vec![TaskRef { key: 7, id: 1 }]);
+            remote.join().unwrap();
+        });
+    }
+
+    /// A push after `close` is dropped and never unparks a dead loop.
+    #[test]
+    fn push_after_close_is_dropped() {
+        loom::model(|| {
+            let notify = Arc::new(loom::sync::Notify::new());
+            let inbox = Arc::new(Inbox::new(1, Box::new(LoomUnpark(notify.clone()))));
+            let remote = {
+                let inbox = inbox.clone();
+                thread::spawn(move || inbox.push(TaskRef { key: 1, id: 1 }))
+            };
+            inbox.close();
+            let pushed_before_close = remote.join().unwrap();
+            let mut got = Vec::new();
+            inbox.drain_into(&mut got);
+            assert!(got.is_empty());
+            assert!(
+                !pushed_before_close,
+                "a loop that is not parked is never unparked"
+            );
+        });
+    }
+}

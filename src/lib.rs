@@ -1,0 +1,79 @@
+//! # ramen — a coroutine runtime you can read
+//!
+//! ramen runs many cooperative tasks (coroutines) on **one thread**: a
+//! hand-written executor, a hand-written `Waker`, and an epoll/kqueue reactor
+//! (through [`polling`](https://docs.rs/polling)). While one task waits for a
+//! socket or a timer, the others run. Coroutines do not make computation
+//! faster; they stop you from waiting.
+//!
+//! ```
+//! use std::time::Duration;
+//! let total = ramen::block_on(async {
+//!     let a = ramen::spawn(async { ramen::time::sleep(Duration::from_millis(20)).await; 1 });
+//!     let b = ramen::spawn(async { ramen::time::sleep(Duration::from_millis(20)).await; 2 });
+//!     a.await.unwrap() + b.await.unwrap() // both sleeps overlap: ~20 ms, not 40
+//! });
+//! assert_eq!(total, 3);
+//! ```
+//!
+//! ## The loop (one thread)
+//! ```text
+//!           spawn(fut) ──► RunQueue ◄── local wake (same thread, no lock)
+//!                            │    ▲
+//!                  pop ≤ budget   └── Inbox ◄── remote wake (other threads) + Poller::notify
+//!                            ▼
+//!                      poll(task) ──► Ready: store output, wake JoinHandle
+//!                            │
+//!                         Pending: the future parked its Waker in a Reactor source,
+//!                            │      a Timer, a channel, or a blocking job
+//!                            ▼
+//!       run queue empty or budget spent?
+//!                            ▼
+//!    Reactor::wait(timeout = 0 if ready tasks, else next timer deadline, else ∞)
+//!                            ▼
+//!      ready fds → wake their wakers;  due timers → wake;  drain Inbox → RunQueue;
+//!      release yield_now'ed tasks → repeat
+//! ```
+//!
+//! ## Reading order of `src/`
+//! Each file opens with the naive approach, its problem, and what the file does.
+//!
+//! | file | what it is |
+//! |---|---|
+//! | `lib.rs` | this map, and the public re-exports |
+//! | `runtime.rs` | [`Runtime`], [`block_on`], and the loop above (`Core::turn`) |
+//! | `builder.rs` | [`Builder`]: budget, blocking pool size, with the reasons for each default |
+//! | `spawn.rs` | [`spawn`], [`TaskBuilder`], [`Spawner`] (`LocalSpawn`), [`yield_now`] |
+//! | `task.rs` | a task's cell (future → output), [`JoinHandle`], [`JoinError`] |
+//! | `waker.rs` | the hand-written `RawWakerVTable` and the task's atomic wake state |
+//! | `run_queue.rs` | the FIFO of ready tasks |
+//! | `inbox.rs` | wakes from other threads, and how the sleeping loop is woken |
+//! | `context.rs` | "which runtime runs on this thread" (a thread-local) |
+//! | `reactor.rs` | epoll/kqueue through `polling`: sources, readiness, `wait` |
+//! | `time.rs` | [`time::sleep`], [`time::timeout`], [`time::interval`] |
+//! | `timers.rs` | the deadline map behind every sleep |
+//! | `metrics.rs` | counters: polls, wakes, reactor waits, forced yields |
+//! | `loom.rs` | std/loom switch for the model-checked parts |
+#![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
+
+mod builder;
+mod context;
+mod inbox;
+mod loom;
+mod metrics;
+mod reactor;
+mod run_queue;
+mod runtime;
+mod spawn;
+mod task;
+pub mod time;
+mod timers;
+mod waker;
+
+pub use builder::{
+    Builder, DEFAULT_BLOCKING_KEEP_ALIVE, DEFAULT_BUDGET, DEFAULT_MAX_BLOCKING_THREADS,
+};
+pub use metrics::Metrics;
+pub use runtime::{Runtime, block_on};
+pub use spawn::{Spawner, TaskBuilder, YieldNow, spawn, spawner, yield_now};
+pub use task::{JoinError, JoinHandle};

@@ -1,0 +1,422 @@
+//! The runtime: the one loop that drives tasks, I/O and timers.
+//!
+//! **Naive approach:** `loop { for each task { poll it } }`. **Its problems:**
+//! it polls tasks that cannot progress, burns a core while everything waits,
+//! and never notices a socket becoming readable.
+//!
+//! **What this file does:** the loop drawn in `lib.rs`. Tasks live in a
+//! `Slab` (`Core::tasks`); only *woken* tasks are in the [`RunQueue`]; when
+//! none are left (or the budget is spent) the loop asks the [`Reactor`] to wait
+//! for I/O until the next timer deadline, fires due timers, moves remote wakes
+//! from the [`Inbox`] into the run queue, and releases the tasks that called
+//! `yield_now`. Then it polls again.
+//!
+//! # Invariants
+//! - Only this thread touches `Core`: it is reached through `Rc` and the
+//!   thread-local in `context.rs`, never from a waker.
+//! - A task is polled only via a [`TaskRef`] whose id matches its slot.
+//! - When a `Runtime` drops, every task's future is dropped here, on this thread.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::io;
+use std::panic::Location;
+use std::pin::pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering as StdOrdering};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use slab::Slab;
+
+use crate::builder::{Builder, Config};
+use crate::context;
+use crate::inbox::Inbox;
+use crate::loom::Arc;
+use crate::reactor::Reactor;
+use crate::run_queue::{RunQueue, TaskRef};
+use crate::task::{JoinHandle, Runnable, TaskCell, TaskMeta};
+use crate::timers::Timers;
+use crate::waker::{Header, waker_ref};
+
+/// Slab key reserved for the `block_on` future (never a slab index).
+const MAIN_KEY: usize = usize::MAX;
+
+/// Runtime ids start at 1: 0 means "no runtime" in `context.rs`.
+static NEXT_RUNTIME_ID: AtomicUsize = AtomicUsize::new(1);
+
+/// The state of one runtime; lives in an `Rc` on its thread.
+pub(crate) struct Core {
+    id: usize,
+    pub(crate) config: Config,
+    tasks: RefCell<Slab<Rc<dyn Runnable>>>,
+    run_queue: RunQueue,
+    /// Wakers of tasks that called `yield_now`: released after the next reactor turn.
+    deferred: RefCell<Vec<Waker>>,
+    inbox: Arc<Inbox>,
+    pub(crate) reactor: Rc<Reactor>,
+    pub(crate) timers: Rc<Timers>,
+    next_task_id: Cell<u64>,
+    shutting_down: Cell<bool>,
+    remote_buf: RefCell<Vec<TaskRef>>,
+    pub(crate) metrics: crate::metrics::Counters,
+    weak_self: std::rc::Weak<Core>,
+}
+
+impl Core {
+    pub(crate) fn id(&self) -> usize {
+        self.id
+    }
+
+    fn next_id(&self) -> u64 {
+        let id = self.next_task_id.get();
+        self.next_task_id.set(id + 1);
+        id
+    }
+
+    /// Local wake path (see `waker.rs`): no lock, no syscall.
+    #[inline]
+    pub(crate) fn schedule_local(&self, task: TaskRef) {
+        self.metrics
+            .local_wakes
+            .set(self.metrics.local_wakes.get() + 1);
+        self.run_queue.push(task);
+    }
+
+    /// Parks `waker` until after the next reactor turn (`yield_now`).
+    pub(crate) fn defer(&self, waker: &Waker) {
+        self.deferred.borrow_mut().push(waker.clone());
+    }
+
+    /// Creates a task and queues it; it first runs at the next scheduling point.
+    pub(crate) fn spawn<F>(
+        &self,
+        future: F,
+        name: Option<String>,
+        location: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+    {
+        let id = self.next_id();
+        let mut tasks = self.tasks.borrow_mut();
+        let entry = tasks.vacant_entry();
+        let task = TaskRef {
+            key: entry.key(),
+            id,
+        };
+        let header = Arc::new(Header::new_scheduled(task, self.inbox.clone()));
+        let cell = TaskCell::new(header, TaskMeta { id, name, location }, future);
+        if self.shutting_down.get() {
+            // A destructor spawned during shutdown: the task is cancelled at
+            // once instead of being queued into a loop that no longer runs.
+            drop(tasks);
+            cell.cancel();
+            return JoinHandle::new(cell, id);
+        }
+        entry.insert(cell.clone());
+        drop(tasks);
+        self.run_queue.push(task);
+        self.metrics.spawned.set(self.metrics.spawned.get() + 1);
+        JoinHandle::new(cell, id)
+    }
+
+    /// Polls one queued task, if `task` still names a live one.
+    fn run_task(&self, task: TaskRef) {
+        let runnable = match self.tasks.borrow().get(task.key) {
+            Some(r) if r.meta().id == task.id => r.clone(),
+            // Stale entry: the task finished and its slot may be reused.
+            _ => return,
+        };
+        let header = runnable.header();
+        header.begin_poll();
+        let waker = waker_ref(header);
+        let mut cx = Context::from_waker(&waker);
+        self.metrics.polls.set(self.metrics.polls.get() + 1);
+        if runnable.run(&mut cx).is_ready() {
+            self.tasks.borrow_mut().try_remove(task.key);
+        }
+    }
+
+    /// One reactor turn: wait for I/O (not at all if work is ready), fire
+    /// timers, collect remote wakes, release yielders.
+    fn turn(&self) {
+        let work_ready = !self.run_queue.is_empty() || !self.deferred.borrow().is_empty();
+        let timeout = if work_ready {
+            Some(Duration::ZERO)
+        } else {
+            self.timers
+                .next_deadline()
+                .map(|d| d.saturating_duration_since(Instant::now()))
+        };
+        let blocking_wait = timeout != Some(Duration::ZERO);
+        // With work ready and no fd registered there is nothing to ask the
+        // kernel: skip the syscall (yield-heavy code stays cheap).
+        if blocking_wait || self.reactor.len() > 0 {
+            let parked = blocking_wait && self.inbox.park();
+            let timeout = if blocking_wait && !parked {
+                Some(Duration::ZERO)
+            } else {
+                timeout
+            };
+            self.metrics
+                .reactor_waits
+                .set(self.metrics.reactor_waits.get() + 1);
+            if let Err(e) = self.reactor.wait(timeout) {
+                // epoll_wait fails only on a broken poller (EBADF/EINVAL) or
+                // out of memory; say so once per turn instead of spinning silently.
+                eprintln!("ramen: reactor wait failed: {e}");
+            }
+            if parked {
+                self.inbox.unparked();
+            }
+        }
+        if !self.timers.is_empty() {
+            let mut due = Vec::new();
+            self.timers.fire_due(Instant::now(), &mut due);
+        }
+        self.drain_inbox();
+        let deferred = std::mem::take(&mut *self.deferred.borrow_mut());
+        for w in deferred {
+            w.wake();
+        }
+    }
+
+    /// Moves remote wakes into the run queue. Their `SCHEDULED` bit was set
+    /// by the waker, so each is a single entry.
+    fn drain_inbox(&self) {
+        let mut buf = self.remote_buf.borrow_mut();
+        self.inbox.drain_into(&mut buf);
+        if !buf.is_empty() {
+            let n = buf.len() as u64;
+            self.metrics
+                .remote_wakes
+                .set(self.metrics.remote_wakes.get() + n);
+            self.run_queue.extend(buf.drain(..));
+        }
+    }
+
+    /// Cancels every task (dropping its future here), timer and waiter.
+    fn shutdown(&self) {
+        self.shutting_down.set(true);
+        self.inbox.close();
+        // Tasks' destructors may wake or spawn; `spawn` cancels at once while
+        // shutting down, so this loop ends. Drain in batches to stay O(n).
+        loop {
+            let batch: Vec<Rc<dyn Runnable>> = self.tasks.borrow_mut().drain().collect();
+            if batch.is_empty() {
+                break;
+            }
+            for task in &batch {
+                task.cancel();
+            }
+        }
+        self.run_queue.clear();
+        self.deferred.borrow_mut().clear();
+        self.timers.clear();
+        self.reactor.clear_wakers();
+        self.shutting_down.set(false);
+    }
+}
+
+/// A ramen runtime: one thread's event loop with its tasks, timers and I/O.
+///
+/// Most programs use [`crate::block_on`]; build a `Runtime` to keep tasks
+/// across several `block_on` calls, to spawn before running, or to change
+/// settings through [`Runtime::builder`].
+///
+/// A `Runtime` is `!Send`: its tasks may hold `Rc`s and stay on this thread.
+///
+/// ```
+/// let rt = ramen::Runtime::new().unwrap();
+/// let handle = rt.spawn(async { 6 * 7 });
+/// assert_eq!(rt.block_on(handle).unwrap(), 42);
+/// ```
+pub struct Runtime {
+    core: Rc<Core>,
+}
+
+impl Runtime {
+    /// A runtime with default settings.
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    /// Settings: budget, blocking pool size and more.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    pub(crate) fn with_config(config: Config) -> io::Result<Runtime> {
+        let poller = polling::Poller::new().map_err(|e| {
+            io::Error::new(e.kind(), format!("ramen: cannot create the poller: {e}"))
+        })?;
+        let poller = Arc::new(poller);
+        let id = NEXT_RUNTIME_ID.fetch_add(1, StdOrdering::Relaxed);
+        let unpark = Box::new(crate::runtime::PollerUnpark(poller.clone()));
+        let core = Rc::new_cyclic(|weak_self| Core {
+            weak_self: weak_self.clone(),
+            id,
+            config,
+            tasks: RefCell::new(Slab::new()),
+            run_queue: RunQueue::default(),
+            deferred: RefCell::new(Vec::new()),
+            inbox: Arc::new(Inbox::new(id, unpark)),
+            reactor: Rc::new(Reactor::new(poller)),
+            timers: Rc::new(Timers::default()),
+            next_task_id: Cell::new(1),
+            shutting_down: Cell::new(false),
+            remote_buf: RefCell::new(Vec::new()),
+            metrics: Default::default(),
+        });
+        Ok(Runtime { core })
+    }
+
+    /// Spawns a task on this runtime; it runs during the next `block_on`.
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+    {
+        self.core.spawn(future, None, Location::caller())
+    }
+
+    /// A cloneable handle that spawns onto this runtime from anywhere on its
+    /// thread, including through `futures::task::LocalSpawnExt`.
+    pub fn spawner(&self) -> crate::Spawner {
+        crate::Spawner::new(Rc::downgrade(&self.core))
+    }
+
+    /// Counters of what this runtime has done so far.
+    pub fn metrics(&self) -> crate::Metrics {
+        self.core.metrics.snapshot(&self.core)
+    }
+
+    pub(crate) fn live_tasks(core: &Core) -> usize {
+        core.tasks.borrow().len()
+    }
+
+    /// Runs `future` to completion on this thread, driving every spawned
+    /// task, timer and socket meanwhile. Tasks still alive when it returns
+    /// stay in the runtime (they run again at the next `block_on`) until the
+    /// `Runtime` is dropped.
+    ///
+    /// # Panics
+    /// Inside another running ramen runtime (it would deadlock). A panic in
+    /// `future` itself propagates to the caller.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let core = &*self.core;
+        let _enter = context::enter(core, false);
+        let mut future = pin!(future);
+        let main = Arc::new(Header::new_scheduled(
+            TaskRef {
+                key: MAIN_KEY,
+                id: core.next_id(),
+            },
+            core.inbox.clone(),
+        ));
+        core.run_queue.push(main.task);
+        let main_waker = waker_ref(&main);
+        // Loop invariant: every task that can make progress is either in the
+        // run queue, in the inbox, or will be woken by the reactor, a timer,
+        // or a `yield_now` deferral released at the end of `turn`.
+        loop {
+            let mut budget = core.config.budget;
+            while budget > 0 {
+                let Some(task) = core.run_queue.pop() else {
+                    break;
+                };
+                budget -= 1;
+                if task.key != MAIN_KEY {
+                    core.run_task(task);
+                    continue;
+                }
+                if task.id != main.task.id {
+                    continue; // a stale entry from an earlier block_on
+                }
+                main.begin_poll();
+                core.metrics.polls.set(core.metrics.polls.get() + 1);
+                if let Poll::Ready(output) =
+                    future.as_mut().poll(&mut Context::from_waker(&main_waker))
+                {
+                    main.complete();
+                    return output;
+                }
+            }
+            if budget == 0 && !core.run_queue.is_empty() {
+                core.metrics
+                    .forced_yields
+                    .set(core.metrics.forced_yields.get() + 1);
+            }
+            core.turn();
+        }
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        // Destructors of tasks may call `spawn` or wake: make this runtime
+        // current while they run (nested: we may be dropped inside another
+        // runtime's task).
+        let _enter = context::enter(&self.core, true);
+        self.core.shutdown();
+    }
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("id", &self.core.id)
+            .field("tasks", &self.core.tasks.borrow().len())
+            .finish()
+    }
+}
+
+/// The poller's `notify`, shared with wakers through the inbox.
+pub(crate) struct PollerUnpark(pub(crate) Arc<polling::Poller>);
+
+impl crate::inbox::Unpark for PollerUnpark {
+    fn unpark(&self) {
+        self.0.unpark();
+    }
+}
+
+/// Runs `future` to completion on a new runtime on this thread.
+///
+/// Spawned tasks, timers and I/O are driven meanwhile. When it returns, every
+/// task still alive is cancelled (its future dropped here) and the runtime's
+/// fds are closed.
+///
+/// # Panics
+/// If called inside a running ramen runtime (it would block that runtime's
+/// thread: a deadlock), or if the OS refuses to create a poller.
+/// A panic in `future` propagates after the runtime is cleaned up.
+///
+/// ```
+/// let v = ramen::block_on(async {
+///     let h = ramen::spawn(async { "hello" });
+///     h.await.unwrap()
+/// });
+/// assert_eq!(v, "hello");
+/// ```
+#[track_caller]
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    if context::current_id() != 0 {
+        // Checked before building a runtime so the message names the mistake.
+        panic!(
+            "ramen: cannot call block_on inside a running ramen runtime: the inner \
+             loop would block this thread and the outer runtime would deadlock; \
+             spawn the future with ramen::spawn or .await it instead"
+        );
+    }
+    let rt = Runtime::new().unwrap_or_else(|e| panic!("ramen::block_on: {e}"));
+    rt.block_on(future)
+}
+
+impl Core {
+    pub(crate) fn spawner(&self) -> crate::Spawner {
+        // The thread-local holds a plain pointer, not the `Rc`; spawners
+        // reach the core through a weak self-reference made at build time.
+        crate::Spawner::new(self.weak_self.clone())
+    }
+}

@@ -1,0 +1,190 @@
+//! Ways to start a task: [`spawn`], [`TaskBuilder`] (named tasks) and the
+//! [`Spawner`] handle for code written against `futures::task::LocalSpawn`.
+//! Also [`yield_now`], the polite way for a task to give the thread away.
+
+use std::future::Future;
+use std::panic::Location;
+use std::pin::Pin;
+use std::rc::Weak;
+use std::task::{Context, Poll};
+
+use futures_task::{FutureObj, LocalFutureObj, LocalSpawn, Spawn, SpawnError};
+
+use crate::context;
+use crate::runtime::Core;
+use crate::task::JoinHandle;
+
+const OUTSIDE: &str = "ramen::spawn called outside a ramen runtime: there is no event loop on \
+                       this thread to run the task; call it inside ramen::block_on(async { ... }) \
+                       (or Runtime::block_on / Runtime::spawn)";
+
+/// Spawns `future` as a new task on the current thread's runtime.
+///
+/// No `Send` bound: the task never leaves this thread, so `Rc` and `RefCell`
+/// are fine. The task does not run inside `spawn`; it is queued and first
+/// polled at the next scheduling point (when the caller awaits something
+/// that is not ready, or yields).
+///
+/// # Panics
+/// Outside a ramen runtime, with a message that names the fix.
+///
+/// ```
+/// use std::rc::Rc;
+/// ramen::block_on(async {
+///     let shared = Rc::new(5);
+///     let s = shared.clone();
+///     let h = ramen::spawn(async move { *s * 2 });
+///     assert_eq!(h.await.unwrap(), 10);
+/// });
+/// ```
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+{
+    let location = Location::caller();
+    match context::with_current(|core| core.spawn(future, None, location)) {
+        Some(handle) => handle,
+        None => panic!("{OUTSIDE}"),
+    }
+}
+
+/// Spawns with options, for now a name shown in warnings, panics and traces.
+///
+/// ```
+/// ramen::block_on(async {
+///     let h = ramen::TaskBuilder::new().name("fetcher").spawn(async { 3 });
+///     assert_eq!(h.await.unwrap(), 3);
+/// });
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct TaskBuilder {
+    name: Option<String>,
+}
+
+impl TaskBuilder {
+    /// No options set.
+    pub fn new() -> TaskBuilder {
+        TaskBuilder::default()
+    }
+
+    /// Names the task.
+    pub fn name(mut self, name: impl Into<String>) -> TaskBuilder {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Spawns like [`spawn`], with these options.
+    ///
+    /// # Panics
+    /// Outside a ramen runtime.
+    #[track_caller]
+    pub fn spawn<F>(self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+    {
+        let location = Location::caller();
+        match context::with_current(|core| core.spawn(future, self.name, location)) {
+            Some(handle) => handle,
+            None => panic!("{OUTSIDE}"),
+        }
+    }
+}
+
+/// A cloneable handle that spawns onto one runtime; implements
+/// `futures_task::LocalSpawn` (and `Spawn`), so `futures::task::LocalSpawnExt`
+/// works with ramen. Once the runtime is dropped, spawning returns
+/// `SpawnError::shutdown()`.
+///
+/// Get one with [`Runtime::spawner`](crate::Runtime::spawner) or [`spawner`].
+#[derive(Clone, Debug)]
+pub struct Spawner {
+    core: Weak<Core>,
+}
+
+impl Spawner {
+    pub(crate) fn new(core: Weak<Core>) -> Spawner {
+        Spawner { core }
+    }
+
+    fn spawn_obj_inner<F: Future<Output = ()> + 'static>(
+        &self,
+        future: F,
+    ) -> Result<(), SpawnError> {
+        let core = self.core.upgrade().ok_or_else(SpawnError::shutdown)?;
+        drop(core.spawn(future, None, Location::caller()));
+        Ok(())
+    }
+}
+
+/// A [`Spawner`] for the runtime running on this thread.
+///
+/// # Panics
+/// Outside a ramen runtime.
+pub fn spawner() -> Spawner {
+    context::with_current(Core::spawner).unwrap_or_else(|| panic!("{OUTSIDE}"))
+}
+
+impl LocalSpawn for Spawner {
+    fn spawn_local_obj(&self, future: LocalFutureObj<'static, ()>) -> Result<(), SpawnError> {
+        self.spawn_obj_inner(future)
+    }
+
+    fn status_local(&self) -> Result<(), SpawnError> {
+        match self.core.upgrade() {
+            Some(_) => Ok(()),
+            None => Err(SpawnError::shutdown()),
+        }
+    }
+}
+
+impl Spawn for Spawner {
+    fn spawn_obj(&self, future: FutureObj<'static, ()>) -> Result<(), SpawnError> {
+        self.spawn_obj_inner(future)
+    }
+
+    fn status(&self) -> Result<(), SpawnError> {
+        self.status_local()
+    }
+}
+
+/// Gives the thread to every other ready task, and lets the reactor and
+/// timers run, before resuming.
+///
+/// Use it inside long CPU loops so one task does not starve the others
+/// (`examples/starvation.rs` measures the difference).
+///
+/// # How
+/// The first poll hands its waker to the runtime's *deferred* list and returns
+/// `Pending`. The loop releases deferred wakers only after its next reactor
+/// turn, so every task that was ready runs once (FIFO) and I/O and timers are
+/// checked before this task resumes. Outside a ramen runtime it simply wakes
+/// itself at once.
+///
+/// # Cancellation
+/// Dropping it before it completes loses nothing; the task just is not resumed.
+pub fn yield_now() -> YieldNow {
+    YieldNow { yielded: false }
+}
+
+/// Future returned by [`yield_now`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you .await them"]
+pub struct YieldNow {
+    yielded: bool,
+}
+
+impl Future for YieldNow {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        if context::with_current(|core| core.defer(cx.waker())).is_none() {
+            cx.waker().wake_by_ref();
+        }
+        Poll::Pending
+    }
+}

@@ -1,0 +1,387 @@
+//! Tasks: a spawned future, its output, and the [`JoinHandle`] that awaits it.
+//!
+//! **Naive approach:** `Box<dyn Future>` in a list, output thrown away.
+//! **Its problem:** the spawner wants the result (or to know the task
+//! panicked or was cancelled), wants to cancel it, and a panic must not take
+//! the whole runtime down.
+//!
+//! **What this file does:** one `Rc<TaskCell<F>>` allocation holds the future,
+//! then its output, and the waker of whoever awaits the [`JoinHandle`]. The
+//! runtime's slab sees it as `Rc<dyn Runnable>` (poll it, cancel it); the
+//! handle sees the *same* allocation as `Rc<dyn Joinable<T>>` (take the output).
+//! Polls run under `catch_unwind`, so a panic becomes a [`JoinError`].
+//!
+//! The cell is an `Rc`, not an `Arc`: futures never leave the runtime thread.
+//! Only the small [`Header`] (see `waker.rs`) is shared with other threads.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use crate::loom::Arc;
+use crate::waker::Header;
+
+/// Who a task is, for people: printed in panics, warnings and traces.
+pub(crate) struct TaskMeta {
+    pub(crate) id: u64,
+    pub(crate) name: Option<String>,
+    pub(crate) location: &'static Location<'static>,
+}
+
+impl fmt::Display for TaskMeta {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "task {}", self.id)?;
+        if let Some(name) = &self.name {
+            write!(f, " '{name}'")?;
+        }
+        write!(f, " (spawned at {})", self.location)
+    }
+}
+
+/// The runtime's view of a task.
+pub(crate) trait Runnable {
+    fn header(&self) -> &Arc<Header>;
+    fn meta(&self) -> &TaskMeta;
+    /// Polls the future. `Ready` once the task is over (finished, panicked or
+    /// aborted): its output is stored and its joiner woken.
+    fn run(&self, cx: &mut Context<'_>) -> Poll<()>;
+    /// Drops the future now, on this thread (runtime shutdown).
+    fn cancel(&self);
+}
+
+/// The `JoinHandle`'s view of a task (or of a blocking job).
+pub(crate) trait Joinable<T> {
+    fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>>;
+    fn abort(&self);
+    fn is_finished(&self) -> bool;
+    /// The handle was dropped: nobody will read the output.
+    fn detach(&self);
+}
+
+enum Stage<F: Future> {
+    Running(F),
+    Finished(Result<F::Output, JoinError>),
+    Consumed,
+}
+
+pub(crate) struct TaskCell<F: Future> {
+    header: Arc<Header>,
+    meta: TaskMeta,
+    stage: RefCell<Stage<F>>,
+    join_waker: RefCell<Option<Waker>>,
+    aborted: Cell<bool>,
+    has_handle: Cell<bool>,
+}
+
+impl<F: Future> TaskCell<F> {
+    pub(crate) fn new(header: Arc<Header>, meta: TaskMeta, future: F) -> Rc<Self> {
+        Rc::new(TaskCell {
+            header,
+            meta,
+            stage: RefCell::new(Stage::Running(future)),
+            join_waker: RefCell::new(None),
+            aborted: Cell::new(false),
+            has_handle: Cell::new(true),
+        })
+    }
+
+    /// Drops the future in place (it is pinned: it may not be moved out),
+    /// then stores `output`. A panicking destructor is caught and reported.
+    fn finish(&self, stage: &mut Stage<F>, output: Result<F::Output, JoinError>) {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| *stage = Stage::Consumed)) {
+            // If the drop panics, the assignment still completes during
+            // unwinding (drop-and-replace), so `stage` is `Consumed` here.
+            report_lost_panic(&self.meta, "its destructor", &*payload);
+        }
+        self.header.complete();
+        if self.has_handle.get() {
+            *stage = Stage::Finished(output);
+        } else if let Err(err) = output {
+            if err.is_panic() {
+                report_lost_panic(&self.meta, "it", err.panic_payload());
+            }
+        }
+        if let Some(waker) = self.join_waker.borrow_mut().take() {
+            waker.wake();
+        }
+    }
+}
+
+impl<F: Future> Runnable for TaskCell<F> {
+    fn header(&self) -> &Arc<Header> {
+        &self.header
+    }
+
+    fn meta(&self) -> &TaskMeta {
+        &self.meta
+    }
+
+    fn run(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut stage = self.stage.borrow_mut();
+        if !matches!(*stage, Stage::Running(_)) {
+            return Poll::Ready(());
+        }
+        if self.aborted.get() {
+            self.finish(&mut stage, Err(JoinError::cancelled(self.meta.id)));
+            return Poll::Ready(());
+        }
+        let Stage::Running(future) = &mut *stage else {
+            unreachable!("checked just above")
+        };
+        // SAFETY: the future lives inside this `TaskCell`, which is inside an
+        // `Rc` allocation and is never moved out of it; the future is only
+        // dropped in place (`finish`), so it stays at this address from the
+        // first poll until it is dropped, which is what `Pin` requires.
+        let future = unsafe { Pin::new_unchecked(future) };
+        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(value)) => {
+                self.finish(&mut stage, Ok(value));
+                Poll::Ready(())
+            }
+            Err(payload) => {
+                self.finish(&mut stage, Err(JoinError::panic(self.meta.id, payload)));
+                Poll::Ready(())
+            }
+        }
+    }
+
+    fn cancel(&self) {
+        // `try_borrow_mut` fails only if this task is being polled right now,
+        // which cannot be the case at shutdown (the loop is not running).
+        if let Ok(mut stage) = self.stage.try_borrow_mut() {
+            if matches!(*stage, Stage::Running(_)) {
+                self.finish(&mut stage, Err(JoinError::cancelled(self.meta.id)));
+            }
+        }
+    }
+}
+
+impl<F: Future> Joinable<F::Output> for TaskCell<F> {
+    fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<F::Output, JoinError>> {
+        // Borrowed means "being polled right now": a task awaiting its own
+        // handle. That is a logical deadlock, not a reason to panic.
+        if let Ok(mut stage) = self.stage.try_borrow_mut() {
+            match std::mem::replace(&mut *stage, Stage::Consumed) {
+                Stage::Finished(output) => return Poll::Ready(output),
+                Stage::Consumed => panic!("ramen: JoinHandle polled after it returned Ready"),
+                running => *stage = running,
+            }
+        }
+        let mut slot = self.join_waker.borrow_mut();
+        match &*slot {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => *slot = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    fn abort(&self) {
+        if !self.is_finished() {
+            self.aborted.set(true);
+            self.header.schedule();
+        }
+    }
+
+    fn is_finished(&self) -> bool {
+        match self.stage.try_borrow() {
+            Ok(stage) => !matches!(*stage, Stage::Running(_)),
+            Err(_) => false,
+        }
+    }
+
+    fn detach(&self) {
+        self.has_handle.set(false);
+        self.join_waker.borrow_mut().take();
+    }
+}
+
+/// One line on stderr for a panic nobody will ever see otherwise.
+pub(crate) fn report_lost_panic(meta: &TaskMeta, what: &str, payload: &(dyn Any + Send)) {
+    eprintln!(
+        "ramen: {meta} panicked in {what} and nobody holds its JoinHandle: {}",
+        panic_message(payload)
+    );
+}
+
+/// The text of a panic payload, if it has one.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s
+    } else {
+        "Box<dyn Any>"
+    }
+}
+
+/// An owned permission to await a task's output.
+///
+/// `.await` gives `Ok(output)`, or a [`JoinError`] if the task panicked or was
+/// aborted (or its runtime shut down first).
+///
+/// # Dropping detaches
+/// Dropping the handle does **not** cancel the task: it keeps running and its
+/// output is dropped when it finishes. Use [`JoinHandle::abort`] to cancel.
+///
+/// # Cancellation
+/// Dropping a pending `.await` on a handle loses nothing: the output stays in
+/// the task until the handle is polled again or dropped.
+///
+/// # Panics
+/// Polling the handle again after it returned `Ready` panics.
+#[must_use = "dropping a JoinHandle detaches the task; .await it or call .abort()"]
+pub struct JoinHandle<T> {
+    raw: Rc<dyn Joinable<T>>,
+    id: u64,
+}
+
+impl<T> JoinHandle<T> {
+    pub(crate) fn new(raw: Rc<dyn Joinable<T>>, id: u64) -> JoinHandle<T> {
+        JoinHandle { raw, id }
+    }
+
+    /// Cancels the task at its next scheduling point: its future is dropped
+    /// (running its destructors) by the time the caller has yielded once, and
+    /// awaiting the handle gives a [`JoinError::is_cancelled`] error. Aborting
+    /// a finished task does nothing; its output is kept.
+    ///
+    /// A task can only be stopped at an `.await`: a task stuck in a loop that
+    /// never awaits cannot be aborted (see `examples/cancellation.rs`).
+    pub fn abort(&self) {
+        self.raw.abort();
+    }
+
+    /// Whether the task has finished (with output, panic or cancellation).
+    pub fn is_finished(&self) -> bool {
+        self.raw.is_finished()
+    }
+
+    /// The task's id: unique within its runtime, as printed in warnings.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.raw.poll_join(cx)
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        self.raw.detach();
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("id", &self.id)
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
+
+/// Why a task did not produce its output.
+pub struct JoinError {
+    id: u64,
+    repr: Repr,
+}
+
+enum Repr {
+    Cancelled,
+    Panic(Box<dyn Any + Send + 'static>),
+}
+
+impl JoinError {
+    pub(crate) fn cancelled(id: u64) -> JoinError {
+        JoinError {
+            id,
+            repr: Repr::Cancelled,
+        }
+    }
+
+    pub(crate) fn panic(id: u64, payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        JoinError {
+            id,
+            repr: Repr::Panic(payload),
+        }
+    }
+
+    /// The task was aborted, or its runtime shut down before it finished.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// The task panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panic(_))
+    }
+
+    /// The id of the task that failed.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The panic payload, to re-raise with `std::panic::resume_unwind`.
+    ///
+    /// # Panics
+    /// If the task was cancelled rather than panicking; see [`JoinError::try_into_panic`].
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        match self.try_into_panic() {
+            Ok(payload) => payload,
+            Err(err) => panic!("ramen: JoinError::into_panic on a cancelled task ({err})"),
+        }
+    }
+
+    /// The panic payload, or the error back if the task was cancelled.
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
+        match self.repr {
+            Repr::Panic(payload) => Ok(payload),
+            Repr::Cancelled => Err(self),
+        }
+    }
+
+    fn panic_payload(&self) -> &(dyn Any + Send) {
+        match &self.repr {
+            Repr::Panic(payload) => &**payload,
+            Repr::Cancelled => &(),
+        }
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Cancelled => write!(f, "task {} was cancelled", self.id),
+            Repr::Panic(p) => write!(f, "task {} panicked: {}", self.id, panic_message(&**p)),
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Cancelled => write!(f, "JoinError::Cancelled(task {})", self.id),
+            Repr::Panic(p) => {
+                write!(
+                    f,
+                    "JoinError::Panic(task {}, {:?})",
+                    self.id,
+                    panic_message(&**p)
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}

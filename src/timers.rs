@@ -1,0 +1,111 @@
+//! The deadline map: which wakers are due when.
+//!
+//! **Naive approach:** a thread per sleep (`std::thread::sleep` then wake).
+//! **Its problem:** 100,000 sleeping tasks would be 100,000 threads.
+//! **Second naive approach:** a `Vec` scanned on every loop turn — O(n) per turn.
+//!
+//! **What this file does:** a `BTreeMap` ordered by `(deadline, id)`: the
+//! earliest deadline is the first entry (it becomes the reactor's wait
+//! timeout), insert and cancel are O(log n), and firing pops from the front
+//! until the first deadline still in the future. The `id` makes equal
+//! deadlines distinct and fires them in the order they were created.
+//!
+//! # Invariant
+//! An entry exists exactly while a `Sleep` is waiting on it: firing removes
+//! it (that is how the `Sleep` learns it is due) and dropping the `Sleep`
+//! removes it (so a cancelled sleep leaves nothing behind).
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::task::Waker;
+use std::time::Instant;
+
+/// Identifies one timer entry: its deadline and a unique sequence number.
+pub(crate) type TimerKey = (Instant, u64);
+
+/// The runtime's timers; single-threaded.
+#[derive(Default)]
+pub(crate) struct Timers {
+    map: RefCell<BTreeMap<TimerKey, Waker>>,
+    next_id: Cell<u64>,
+    fired: Cell<u64>,
+}
+
+impl Timers {
+    /// Registers `waker` to be woken at `deadline`.
+    pub(crate) fn insert(&self, deadline: Instant, waker: Waker) -> TimerKey {
+        let id = self.next_id.get();
+        self.next_id.set(id + 1);
+        self.map.borrow_mut().insert((deadline, id), waker);
+        (deadline, id)
+    }
+
+    /// Whether `key` is still waiting (false once it fired or was removed).
+    /// If it is, its waker is replaced by `waker` unless both wake the same task.
+    pub(crate) fn refresh(&self, key: TimerKey, waker: &Waker) -> bool {
+        match self.map.borrow_mut().get_mut(&key) {
+            Some(stored) => {
+                if !stored.will_wake(waker) {
+                    stored.clone_from(waker);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Cancels `key` (no-op if it already fired).
+    pub(crate) fn remove(&self, key: TimerKey) {
+        // `try_borrow_mut`: a Sleep dropped while `fire_due` holds the map
+        // (impossible today, since wakers are called after the borrow ends)
+        // must not panic.
+        if let Ok(mut map) = self.map.try_borrow_mut() {
+            map.remove(&key);
+        }
+    }
+
+    /// The earliest deadline, if any timer is waiting.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        self.map.borrow().first_key_value().map(|(k, _)| k.0)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.map.borrow().is_empty()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.map.borrow().len()
+    }
+
+    /// How many timers have fired since the runtime started.
+    pub(crate) fn fired(&self) -> u64 {
+        self.fired.get()
+    }
+
+    /// Removes every timer due at or before `now` and wakes it, in deadline
+    /// order. A deadline equal to `now` is due. Returns how many fired.
+    pub(crate) fn fire_due(&self, now: Instant, due: &mut Vec<Waker>) -> usize {
+        {
+            let mut map = self.map.borrow_mut();
+            while let Some(entry) = map.first_entry() {
+                if entry.key().0 > now {
+                    break;
+                }
+                due.push(entry.remove());
+            }
+        }
+        let n = due.len();
+        self.fired.set(self.fired.get() + n as u64);
+        // Wake after the borrow ends: a waker may run arbitrary code.
+        for waker in due.drain(..) {
+            waker.wake();
+        }
+        n
+    }
+
+    /// Drops every entry (runtime shutdown).
+    pub(crate) fn clear(&self) {
+        let map = std::mem::take(&mut *self.map.borrow_mut());
+        drop(map);
+    }
+}
