@@ -53,12 +53,17 @@ pub(crate) struct Core {
     run_queue: RunQueue,
     /// Wakers of tasks that called `yield_now`: released after the next reactor turn.
     deferred: RefCell<Vec<Waker>>,
+    /// Same, for this runtime's own tasks: their queue slot is already
+    /// claimed, so releasing them is a plain push (no atomics).
+    deferred_tasks: RefCell<Vec<TaskRef>>,
     inbox: Arc<Inbox>,
     pub(crate) reactor: Rc<Reactor>,
     pub(crate) timers: Rc<Timers>,
     next_task_id: Cell<u64>,
     shutting_down: Cell<bool>,
     remote_buf: RefCell<Vec<TaskRef>>,
+    /// The `spawn_blocking` pool, created by the first call (see `blocking.rs`).
+    pub(crate) blocking: std::cell::OnceCell<crate::blocking::Pool>,
     pub(crate) metrics: crate::metrics::Counters,
     weak_self: std::rc::Weak<Core>,
 }
@@ -68,7 +73,7 @@ impl Core {
         self.id
     }
 
-    fn next_id(&self) -> u64 {
+    pub(crate) fn next_id(&self) -> u64 {
         let id = self.next_task_id.get();
         self.next_task_id.set(id + 1);
         id
@@ -85,7 +90,16 @@ impl Core {
 
     /// Parks `waker` until after the next reactor turn (`yield_now`).
     pub(crate) fn defer(&self, waker: &Waker) {
-        self.deferred.borrow_mut().push(waker.clone());
+        match crate::waker::header_of(waker) {
+            Some(header) if header.runtime_id() == self.id => {
+                // If the bit was already set, the task was woken during this
+                // poll and is queued already: nothing to add.
+                if header.try_claim() {
+                    self.deferred_tasks.borrow_mut().push(header.task);
+                }
+            }
+            _ => self.deferred.borrow_mut().push(waker.clone()),
+        }
     }
 
     /// Creates a task and queues it; it first runs at the next scheduling point.
@@ -141,7 +155,9 @@ impl Core {
     /// One reactor turn: wait for I/O (not at all if work is ready), fire
     /// timers, collect remote wakes, release yielders.
     fn turn(&self) {
-        let work_ready = !self.run_queue.is_empty() || !self.deferred.borrow().is_empty();
+        let work_ready = !self.run_queue.is_empty()
+            || !self.deferred.borrow().is_empty()
+            || !self.deferred_tasks.borrow().is_empty();
         let timeout = if work_ready {
             Some(Duration::ZERO)
         } else {
@@ -176,6 +192,7 @@ impl Core {
             self.timers.fire_due(Instant::now(), &mut due);
         }
         self.drain_inbox();
+        self.run_queue.extend(self.deferred_tasks.borrow_mut().drain(..));
         let deferred = std::mem::take(&mut *self.deferred.borrow_mut());
         for w in deferred {
             w.wake();
@@ -200,6 +217,10 @@ impl Core {
     fn shutdown(&self) {
         self.shutting_down.set(true);
         self.inbox.close();
+        // Queued blocking jobs are cancelled; running ones are not waited for.
+        if let Some(pool) = self.blocking.get() {
+            pool.close();
+        }
         // Tasks' destructors may wake or spawn; `spawn` cancels at once while
         // shutting down, so this loop ends. Drain in batches to stay O(n).
         loop {
@@ -213,6 +234,7 @@ impl Core {
         }
         self.run_queue.clear();
         self.deferred.borrow_mut().clear();
+        self.deferred_tasks.borrow_mut().clear();
         self.timers.clear();
         self.reactor.clear_wakers();
         self.shutting_down.set(false);
@@ -261,12 +283,14 @@ impl Runtime {
             tasks: RefCell::new(Slab::new()),
             run_queue: RunQueue::default(),
             deferred: RefCell::new(Vec::new()),
+            deferred_tasks: RefCell::new(Vec::new()),
             inbox: Arc::new(Inbox::new(id, unpark)),
             reactor: Rc::new(Reactor::new(poller)),
             timers: Rc::new(Timers::default()),
             next_task_id: Cell::new(1),
             shutting_down: Cell::new(false),
             remote_buf: RefCell::new(Vec::new()),
+            blocking: std::cell::OnceCell::new(),
             metrics: Default::default(),
         });
         Ok(Runtime { core })
@@ -290,6 +314,18 @@ impl Runtime {
     /// Counters of what this runtime has done so far.
     pub fn metrics(&self) -> crate::Metrics {
         self.core.metrics.snapshot(&self.core)
+    }
+
+    /// Drops the runtime (cancelling its tasks and queued blocking jobs, as
+    /// dropping it does), then waits up to `timeout` for blocking jobs that
+    /// were already running to finish. Returns whether they all did.
+    ///
+    /// A plain drop never waits for running blocking jobs: their threads
+    /// finish on their own and exit (see [`crate::spawn_blocking`]).
+    pub fn shutdown_timeout(self, timeout: Duration) -> bool {
+        let pool = self.core.blocking.get().cloned();
+        drop(self);
+        pool.is_none_or(|pool| pool.wait_exit(timeout))
     }
 
     pub(crate) fn live_tasks(core: &Core) -> usize {

@@ -104,6 +104,19 @@ impl Header {
         self.state.store(SCHEDULED | DONE, Ordering::Release);
     }
 
+    /// The runtime this task belongs to.
+    #[inline]
+    pub(crate) fn runtime_id(&self) -> usize {
+        self.inbox.runtime_id()
+    }
+
+    /// Sets `SCHEDULED` if it was clear; `true` means the caller now owns the
+    /// task's single queue slot and must enqueue it (used by `yield_now`).
+    #[inline]
+    pub(crate) fn try_claim(&self) -> bool {
+        self.state.fetch_or(SCHEDULED, Ordering::AcqRel) & SCHEDULED == 0
+    }
+
     #[cfg(all(test, loom))]
     fn is_scheduled(&self) -> bool {
         self.state.load(Ordering::Acquire) & SCHEDULED != 0
@@ -120,6 +133,21 @@ pub(crate) fn waker(header: Arc<Header>) -> Waker {
     // pass; `Header` is Send + Sync (atomics, Copy data, `Arc<Inbox>` whose
     // contents are behind a Mutex), so using it from any thread is sound.
     unsafe { Waker::from_raw(raw) }
+}
+
+/// The header behind `waker`, if it is one of ramen's task wakers.
+///
+/// Lets `yield_now` requeue its own task without cloning and waking a waker
+/// (four atomic operations saved per yield).
+#[inline]
+pub(crate) fn header_of(waker: &Waker) -> Option<&Header> {
+    if !std::ptr::eq(waker.vtable(), &VTABLE) {
+        return None;
+    }
+    // SAFETY: every waker with our VTABLE was built by `waker` or `waker_ref`
+    // from a live `Arc<Header>`; the borrowed `waker` keeps that reference
+    // alive for the lifetime of the returned `&Header`.
+    Some(unsafe { &*waker.data().cast::<Header>() })
 }
 
 /// A `Waker` that borrows `header` instead of owning a reference: used by
