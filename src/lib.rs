@@ -42,6 +42,7 @@
 //! |---|---|
 //! | `lib.rs` | this map, and the public re-exports |
 //! | `runtime.rs` | [`Runtime`], [`block_on`], and the loop above (`Core::turn`) |
+//! | `blocking.rs` | [`spawn_blocking`]: the bounded pool of OS threads, and its shutdown |
 //! | `builder.rs` | [`Builder`]: budget, blocking pool size, with the reasons for each default |
 //! | `spawn.rs` | [`spawn`], [`TaskBuilder`], [`Spawner`] (`LocalSpawn`), [`yield_now`] |
 //! | `task.rs` | a task's cell (future → output), [`JoinHandle`], [`JoinError`] |
@@ -56,6 +57,7 @@
 //! | `loom.rs` | std/loom switch for the model-checked parts |
 #![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
 
+mod blocking;
 mod builder;
 mod context;
 mod inbox;
@@ -70,6 +72,7 @@ pub mod time;
 mod timers;
 mod waker;
 
+pub use blocking::spawn_blocking;
 pub use builder::{
     Builder, DEFAULT_BLOCKING_KEEP_ALIVE, DEFAULT_BUDGET, DEFAULT_MAX_BLOCKING_THREADS,
 };

@@ -8,6 +8,8 @@
 //! `inbox.rs`, `waker.rs`, `blocking.rs` and `sync/` can explore every
 //! interleaving. A normal build never compiles loom.
 
+// Not every build uses every name (some only appear in models or tests).
+#[allow(unused_imports)]
 #[cfg(not(loom))]
 pub(crate) use std::sync::{
     Arc, Condvar, Mutex, MutexGuard,
@@ -16,6 +18,7 @@ pub(crate) use std::sync::{
 #[cfg(not(loom))]
 pub(crate) use std::thread;
 
+#[allow(unused_imports)]
 #[cfg(loom)]
 pub(crate) use loom::sync::{
     Arc, Condvar, Mutex, MutexGuard,

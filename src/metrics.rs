@@ -20,6 +20,8 @@ pub(crate) struct Counters {
 
 impl Counters {
     pub(crate) fn snapshot(&self, core: &Core) -> Metrics {
+        let (blocking_threads, blocking_jobs_queued, blocking_jobs_running) =
+            core.blocking.get().map_or((0, 0, 0), |pool| pool.stats());
         Metrics {
             tasks_alive: Runtime::live_tasks(core),
             tasks_spawned: self.spawned.get(),
@@ -31,6 +33,9 @@ impl Counters {
             timers_pending: core.timers.len(),
             timers_fired: core.timers.fired(),
             io_sources: core.reactor.len(),
+            blocking_threads,
+            blocking_jobs_queued,
+            blocking_jobs_running,
         }
     }
 }
@@ -60,4 +65,10 @@ pub struct Metrics {
     pub timers_fired: u64,
     /// File descriptors registered with the reactor.
     pub io_sources: usize,
+    /// `spawn_blocking` threads alive (running a job or idle).
+    pub blocking_threads: usize,
+    /// `spawn_blocking` jobs waiting for a free thread.
+    pub blocking_jobs_queued: usize,
+    /// `spawn_blocking` jobs running right now.
+    pub blocking_jobs_running: usize,
 }
