@@ -62,6 +62,8 @@ pub(crate) struct Core {
     next_task_id: Cell<u64>,
     shutting_down: Cell<bool>,
     remote_buf: RefCell<Vec<TaskRef>>,
+    /// Headers of finished tasks, reused by `spawn` (see `recycle_header`).
+    header_pool: RefCell<Vec<Arc<Header>>>,
     /// The `spawn_blocking` pool, created by the first call (see `blocking.rs`).
     pub(crate) blocking: std::cell::OnceCell<crate::blocking::Pool>,
     pub(crate) metrics: crate::metrics::Counters,
@@ -88,6 +90,30 @@ impl Core {
         self.run_queue.push(task);
     }
 
+    /// A header for a new task: a recycled one if the pool has one.
+    fn new_header(&self, task: TaskRef) -> Arc<Header> {
+        if let Some(mut header) = self.header_pool.borrow_mut().pop() {
+            if let Some(h) = Arc::get_mut(&mut header) {
+                h.reuse(task);
+                return header;
+            }
+        }
+        Arc::new(Header::new_scheduled(task, self.inbox.clone()))
+    }
+
+    /// Keeps a finished task's header for reuse if no waker still points at
+    /// it (a header still shared is simply dropped).
+    pub(crate) fn recycle_header(&self, header: Arc<Header>) {
+        const MAX_POOLED: usize = 1024;
+        if header.runtime_id() != self.id || self.shutting_down.get() {
+            return;
+        }
+        let mut pool = self.header_pool.borrow_mut();
+        if pool.len() < MAX_POOLED && Arc::strong_count(&header) == 1 {
+            pool.push(header);
+        }
+    }
+
     /// Parks `waker` until after the next reactor turn (`yield_now`).
     pub(crate) fn defer(&self, waker: &Waker) {
         match crate::waker::header_of(waker) {
@@ -106,7 +132,7 @@ impl Core {
     pub(crate) fn spawn<F>(
         &self,
         future: F,
-        name: Option<String>,
+        name: Option<Box<str>>,
         location: &'static Location<'static>,
     ) -> JoinHandle<F::Output>
     where
@@ -119,7 +145,7 @@ impl Core {
             key: entry.key(),
             id,
         };
-        let header = Arc::new(Header::new_scheduled(task, self.inbox.clone()));
+        let header = self.new_header(task);
         let cell = TaskCell::new(header, TaskMeta { id, name, location }, future);
         if self.shutting_down.get() {
             // A destructor spawned during shutdown: the task is cancelled at
@@ -192,7 +218,8 @@ impl Core {
             self.timers.fire_due(Instant::now(), &mut due);
         }
         self.drain_inbox();
-        self.run_queue.extend(self.deferred_tasks.borrow_mut().drain(..));
+        self.run_queue
+            .extend(self.deferred_tasks.borrow_mut().drain(..));
         let deferred = std::mem::take(&mut *self.deferred.borrow_mut());
         for w in deferred {
             w.wake();
@@ -235,6 +262,7 @@ impl Core {
         self.run_queue.clear();
         self.deferred.borrow_mut().clear();
         self.deferred_tasks.borrow_mut().clear();
+        self.header_pool.borrow_mut().clear();
         self.timers.clear();
         self.reactor.clear_wakers();
         self.shutting_down.set(false);
@@ -290,6 +318,7 @@ impl Runtime {
             next_task_id: Cell::new(1),
             shutting_down: Cell::new(false),
             remote_buf: RefCell::new(Vec::new()),
+            header_pool: RefCell::new(Vec::new()),
             blocking: std::cell::OnceCell::new(),
             metrics: Default::default(),
         });

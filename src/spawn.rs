@@ -59,7 +59,7 @@ where
 /// ```
 #[derive(Debug, Default, Clone)]
 pub struct TaskBuilder {
-    name: Option<String>,
+    name: Option<Box<str>>,
 }
 
 impl TaskBuilder {
@@ -70,7 +70,7 @@ impl TaskBuilder {
 
     /// Names the task.
     pub fn name(mut self, name: impl Into<String>) -> TaskBuilder {
-        self.name = Some(name.into());
+        self.name = Some(name.into().into_boxed_str());
         self
     }
 

@@ -18,6 +18,7 @@ use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -29,7 +30,7 @@ use crate::waker::Header;
 /// Who a task is, for people: printed in panics, warnings and traces.
 pub(crate) struct TaskMeta {
     pub(crate) id: u64,
-    pub(crate) name: Option<String>,
+    pub(crate) name: Option<Box<str>>,
     pub(crate) location: &'static Location<'static>,
 }
 
@@ -70,10 +71,12 @@ enum Stage<F: Future> {
 }
 
 pub(crate) struct TaskCell<F: Future> {
-    header: Arc<Header>,
+    /// `ManuallyDrop` so `Drop` can hand it back to the runtime's pool.
+    header: ManuallyDrop<Arc<Header>>,
     meta: TaskMeta,
     stage: RefCell<Stage<F>>,
-    join_waker: RefCell<Option<Waker>>,
+    /// Who awaits the `JoinHandle` (a `Cell`: taken and put back, never borrowed).
+    join_waker: Cell<Option<Waker>>,
     aborted: Cell<bool>,
     has_handle: Cell<bool>,
 }
@@ -81,10 +84,10 @@ pub(crate) struct TaskCell<F: Future> {
 impl<F: Future> TaskCell<F> {
     pub(crate) fn new(header: Arc<Header>, meta: TaskMeta, future: F) -> Rc<Self> {
         Rc::new(TaskCell {
-            header,
+            header: ManuallyDrop::new(header),
             meta,
             stage: RefCell::new(Stage::Running(future)),
-            join_waker: RefCell::new(None),
+            join_waker: Cell::new(None),
             aborted: Cell::new(false),
             has_handle: Cell::new(true),
         })
@@ -106,9 +109,19 @@ impl<F: Future> TaskCell<F> {
                 report_lost_panic(&self.meta, "it", err.panic_payload());
             }
         }
-        if let Some(waker) = self.join_waker.borrow_mut().take() {
+        if let Some(waker) = self.join_waker.take() {
             waker.wake();
         }
+    }
+}
+
+impl<F: Future> Drop for TaskCell<F> {
+    fn drop(&mut self) {
+        // SAFETY: `drop` runs once and `self.header` is not used after this.
+        let header = unsafe { ManuallyDrop::take(&mut self.header) };
+        // Give the header back for the next spawn (saves an allocation and
+        // two atomic reference-count updates); without a runtime, just drop it.
+        let _ = crate::context::with_current(move |core| core.recycle_header(header));
     }
 }
 
@@ -173,11 +186,11 @@ impl<F: Future> Joinable<F::Output> for TaskCell<F> {
                 running => *stage = running,
             }
         }
-        let mut slot = self.join_waker.borrow_mut();
-        match &*slot {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => *slot = Some(cx.waker().clone()),
-        }
+        let waker = match self.join_waker.take() {
+            Some(w) if w.will_wake(cx.waker()) => w,
+            _ => cx.waker().clone(),
+        };
+        self.join_waker.set(Some(waker));
         Poll::Pending
     }
 
@@ -197,7 +210,7 @@ impl<F: Future> Joinable<F::Output> for TaskCell<F> {
 
     fn detach(&self) {
         self.has_handle.set(false);
-        self.join_waker.borrow_mut().take();
+        drop(self.join_waker.take());
     }
 }
 

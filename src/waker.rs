@@ -75,6 +75,13 @@ impl Header {
         }
     }
 
+    /// Reuses a finished task's header for a new task. `&mut` proves no
+    /// waker of the old task is left (the caller got it from `Arc::get_mut`).
+    pub(crate) fn reuse(&mut self, task: TaskRef) {
+        self.state = AtomicU8::new(SCHEDULED);
+        self.task = task;
+    }
+
     /// Enqueues the task unless it is already queued or finished.
     #[inline]
     pub(crate) fn schedule(&self) {
