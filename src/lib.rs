@@ -55,19 +55,27 @@
 //! | `timers.rs` | the deadline map behind every sleep |
 //! | `metrics.rs` | counters: polls, wakes, reactor waits, forced yields |
 //! | `loom.rs` | std/loom switch for the model-checked parts |
+//! | `sync/` | [`sync`]: `mpsc`, `oneshot`, `Mutex`, `Semaphore`, `Notify`, on one FIFO `wait_list.rs` |
+//! | `join.rs` | [`join!`]: several futures at once inside one task |
+//! | `select.rs` | [`select`], [`select_all`], [`Either`]: the first to finish wins |
+//! | `task_set.rs` | [`JoinSet`]: many tasks, joined in completion order, aborted on drop |
 #![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
 
 mod blocking;
 mod builder;
 mod context;
 mod inbox;
+mod join;
 mod loom;
 mod metrics;
 mod reactor;
 mod run_queue;
 mod runtime;
+mod select;
 mod spawn;
+pub mod sync;
 mod task;
+mod task_set;
 pub mod time;
 mod timers;
 mod waker;
@@ -76,7 +84,11 @@ pub use blocking::spawn_blocking;
 pub use builder::{
     Builder, DEFAULT_BLOCKING_KEEP_ALIVE, DEFAULT_BUDGET, DEFAULT_MAX_BLOCKING_THREADS,
 };
+#[doc(hidden)]
+pub use join::__private;
 pub use metrics::Metrics;
 pub use runtime::{Runtime, block_on};
+pub use select::{Either, Select, SelectAll, select, select_all};
 pub use spawn::{Spawner, TaskBuilder, YieldNow, spawn, spawner, yield_now};
 pub use task::{JoinError, JoinHandle};
+pub use task_set::JoinSet;

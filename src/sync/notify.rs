@@ -1,0 +1,249 @@
+//! Notify: "something changed, go look", between tasks and threads.
+//!
+//! **Naive approach:** a flag that waiters poll, or a list of wakers that
+//! `notify` drains. **Its problems:** polling spins; a bare list loses the
+//! notification that arrives *just before* a waiter registers (the classic
+//! lost wakeup), and a waiter dropped after being picked silently swallows it.
+//!
+//! **What this file does:** like tokio's `Notify`. [`Notify::notify_one`]
+//! hands the notification to the front waiter, or stores one *permit* if
+//! nobody waits, so a `notified().await` that comes later completes at once.
+//! [`Notify::notify_waiters`] wakes every waiter registered at that moment and
+//! stores nothing; a `Notified` future *created* before the call (even if not
+//! yet polled) also completes, because it remembers the `generation` counter
+//! it saw when created. A waiter dropped after `notify_one` picked it passes
+//! the notification on.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::wait_list::{WaitList, Wakers};
+use crate::loom::{AtomicUsize, Mutex, Ordering, lock};
+
+/// Wakes tasks waiting on [`Notify::notified`]; FIFO for `notify_one`.
+///
+/// ```
+/// use std::rc::Rc;
+/// ramen::block_on(async {
+///     let notify = Rc::new(ramen::sync::Notify::new());
+///     let n = notify.clone();
+///     let waiter = ramen::spawn(async move { n.notified().await; "woken" });
+///     notify.notify_one(); // stored as a permit if the waiter has not run yet
+///     assert_eq!(waiter.await.unwrap(), "woken");
+/// });
+/// ```
+pub struct Notify {
+    state: Mutex<State>,
+    /// Bumped (under the lock) by every `notify_waiters`.
+    generation: AtomicUsize,
+}
+
+struct State {
+    permit: bool,
+    waiters: WaitList<Note>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Note {
+    Waiting,
+    /// Picked by `notify_one`: must be passed on if never observed.
+    One,
+    /// Woken by `notify_waiters`: nothing to pass on.
+    All,
+}
+
+impl State {
+    /// Gives one notification to the front waiter, or stores the permit.
+    fn notify_one(&mut self) -> Option<std::task::Waker> {
+        let waker = self.waiters.pop_front(Note::One);
+        if waker.is_none() {
+            self.permit = true;
+        }
+        waker
+    }
+}
+
+impl Notify {
+    /// A `Notify` with no stored permit.
+    pub fn new() -> Notify {
+        Notify {
+            state: Mutex::new(State {
+                permit: false,
+                waiters: WaitList::new(),
+            }),
+            generation: AtomicUsize::new(0),
+        }
+    }
+
+    /// Wakes the longest-waiting `notified()`, or, if nobody waits, stores a
+    /// permit (at most one) that the next `notified()` consumes at once.
+    pub fn notify_one(&self) {
+        let waker = lock(&self.state).notify_one();
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// Wakes every `notified()` future that exists now (registered, or just
+    /// created and not yet polled). Stores no permit.
+    pub fn notify_waiters(&self) {
+        let mut wakers = Wakers::default();
+        {
+            let mut st = lock(&self.state);
+            self.generation.fetch_add(1, Ordering::SeqCst);
+            while let Some(w) = st.waiters.pop_front(Note::All) {
+                wakers.push(w);
+            }
+        }
+        wakers.wake_all();
+    }
+
+    /// Waits for a notification.
+    ///
+    /// # Cancellation
+    /// Dropping the future leaves the queue. If `notify_one` had already
+    /// picked it, the notification goes to the next waiter (or becomes the
+    /// stored permit): it is never lost. A `notify_waiters` wake is not
+    /// passed on (every waiter got its own).
+    pub fn notified(&self) -> Notified<'_> {
+        Notified {
+            notify: self,
+            generation: self.generation.load(Ordering::SeqCst),
+            key: None,
+            done: false,
+        }
+    }
+}
+
+impl Default for Notify {
+    fn default() -> Notify {
+        Notify::new()
+    }
+}
+
+impl fmt::Debug for Notify {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Notify")
+            .field("permit", &lock(&self.state).permit)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Future of [`Notify::notified`].
+#[must_use = "futures do nothing unless you .await them"]
+pub struct Notified<'a> {
+    notify: &'a Notify,
+    generation: usize,
+    key: Option<usize>,
+    done: bool,
+}
+
+impl Future for Notified<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        if this.done {
+            return Poll::Ready(());
+        }
+        let mut st = lock(&this.notify.state);
+        let ready = match this.key {
+            None => {
+                if this.notify.generation.load(Ordering::SeqCst) != this.generation {
+                    true
+                } else if st.permit {
+                    st.permit = false;
+                    true
+                } else {
+                    this.key = Some(st.waiters.push_back(cx.waker(), Note::Waiting));
+                    false
+                }
+            }
+            Some(key) => {
+                if *st.waiters.state(key) == Note::Waiting {
+                    st.waiters.set_waker(key, cx.waker());
+                    false
+                } else {
+                    st.waiters.remove(key);
+                    this.key = None;
+                    true
+                }
+            }
+        };
+        if ready {
+            this.done = true;
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+impl Drop for Notified<'_> {
+    fn drop(&mut self) {
+        let Some(key) = self.key else { return };
+        let waker = {
+            let mut st = lock(&self.notify.state);
+            if st.waiters.remove(key) == Note::One {
+                st.notify_one()
+            } else {
+                None
+            }
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
+impl fmt::Debug for Notified<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Notified")
+            .field("queued", &self.key.is_some())
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    use super::*;
+    use crate::loom::{Arc, thread};
+
+    /// `notify_one` on another thread races a waiter registering: whichever
+    /// comes first, the waiter completes (loom reports a deadlock if the
+    /// notification were lost between "no permit" and "registered").
+    #[test]
+    fn notify_one_races_new_waiter() {
+        loom::model(|| {
+            let notify = Arc::new(Notify::new());
+            let n = notify.clone();
+            let t = thread::spawn(move || n.notify_one());
+            loom::future::block_on(notify.notified());
+            t.join().unwrap();
+            assert!(!lock(&notify.state).permit, "the permit was consumed");
+        });
+    }
+
+    /// Two waiters, one `notify_one`, and the first waiter is dropped
+    /// (possibly after being picked): the notification reaches the second.
+    #[test]
+    fn dropped_picked_waiter_passes_on() {
+        loom::model(|| {
+            let notify = Arc::new(Notify::new());
+            let waker = futures_task::noop_waker();
+            let mut cx = Context::from_waker(&waker);
+            let mut first = notify.notified();
+            assert!(Pin::new(&mut first).poll(&mut cx).is_pending());
+            let n = notify.clone();
+            let second = thread::spawn(move || loom::future::block_on(n.notified()));
+            let n = notify.clone();
+            let t = thread::spawn(move || n.notify_one());
+            drop(first);
+            t.join().unwrap();
+            second.join().unwrap();
+        });
+    }
+}
