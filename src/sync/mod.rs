@@ -80,3 +80,25 @@ pub(crate) fn block_on_thread<F: Future>(what: &str, future: F) -> F::Output {
         std::thread::park();
     }
 }
+
+/// The loom models' `block_on`: parks the loom thread while pending, and its
+/// waker unparks it (loom reports a deadlock if a wake is lost and every
+/// thread ends up parked).
+#[cfg(all(test, loom))]
+pub(crate) fn loom_block_on<F: Future>(future: F) -> F::Output {
+    struct Unparker(loom::thread::Thread);
+    impl Wake for Unparker {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(std::sync::Arc::new(Unparker(loom::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = pin!(future);
+    loop {
+        if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+            return v;
+        }
+        loom::thread::park();
+    }
+}

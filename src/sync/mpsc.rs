@@ -475,13 +475,13 @@ mod loom_models {
             let (tx, mut rx) = channel::<u32>(1);
             let tx2 = tx.clone();
             let t1 = thread::spawn(move || {
-                loom::future::block_on(tx.send(1)).unwrap();
+                crate::sync::loom_block_on(tx.send(1)).unwrap();
             });
             let t2 = thread::spawn(move || {
-                loom::future::block_on(tx2.send(2)).unwrap();
+                crate::sync::loom_block_on(tx2.send(2)).unwrap();
             });
             let mut got = Vec::new();
-            while let Some(v) = loom::future::block_on(rx.recv()) {
+            while let Some(v) = crate::sync::loom_block_on(rx.recv()) {
                 got.push(v);
             }
             got.sort_unstable();
@@ -505,11 +505,11 @@ mod loom_models {
             let mut first = tx.send(1);
             assert!(Pin::new(&mut first).poll(&mut cx).is_pending());
             let t = thread::spawn(move || {
-                loom::future::block_on(tx2.send(2)).unwrap();
+                crate::sync::loom_block_on(tx2.send(2)).unwrap();
             });
             let recv = thread::spawn(move || {
                 let mut got = Vec::new();
-                while let Some(v) = loom::future::block_on(rx.recv()) {
+                while let Some(v) = crate::sync::loom_block_on(rx.recv()) {
                     got.push(v);
                 }
                 got

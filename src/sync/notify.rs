@@ -221,7 +221,7 @@ mod loom_models {
             let notify = Arc::new(Notify::new());
             let n = notify.clone();
             let t = thread::spawn(move || n.notify_one());
-            loom::future::block_on(notify.notified());
+            crate::sync::loom_block_on(notify.notified());
             t.join().unwrap();
             assert!(!lock(&notify.state).permit, "the permit was consumed");
         });
@@ -238,7 +238,7 @@ mod loom_models {
             let mut first = notify.notified();
             assert!(Pin::new(&mut first).poll(&mut cx).is_pending());
             let n = notify.clone();
-            let second = thread::spawn(move || loom::future::block_on(n.notified()));
+            let second = thread::spawn(move || crate::sync::loom_block_on(n.notified()));
             let n = notify.clone();
             let t = thread::spawn(move || n.notify_one());
             drop(first);

@@ -242,7 +242,7 @@ mod loom_models {
         loom::model(|| {
             let (tx, rx) = channel::<u32>();
             let t = thread::spawn(move || tx.send(7).unwrap());
-            assert_eq!(loom::future::block_on(rx), Ok(7));
+            assert_eq!(crate::sync::loom_block_on(rx), Ok(7));
             t.join().unwrap();
         });
     }
@@ -253,7 +253,7 @@ mod loom_models {
         loom::model(|| {
             let (tx, rx) = channel::<u32>();
             let t = thread::spawn(move || drop(tx));
-            assert_eq!(loom::future::block_on(rx), Err(RecvError(())));
+            assert_eq!(crate::sync::loom_block_on(rx), Err(RecvError(())));
             t.join().unwrap();
         });
     }
