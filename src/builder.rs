@@ -4,8 +4,11 @@
 //! documented with *why*; `Runtime::new()` is `Builder::new().build()`.
 
 use std::io;
+use std::path::PathBuf;
+use std::rc::Rc;
 use std::time::Duration;
 
+use crate::diag::DiagConfig;
 use crate::runtime::Runtime;
 
 /// How many tasks the loop polls before it checks I/O and timers again.
@@ -30,6 +33,7 @@ pub(crate) struct Config {
     pub(crate) budget: u32,
     pub(crate) max_blocking_threads: usize,
     pub(crate) blocking_keep_alive: Duration,
+    pub(crate) diag: DiagConfig,
 }
 
 impl Default for Config {
@@ -38,6 +42,7 @@ impl Default for Config {
             budget: DEFAULT_BUDGET,
             max_blocking_threads: DEFAULT_MAX_BLOCKING_THREADS,
             blocking_keep_alive: DEFAULT_BLOCKING_KEEP_ALIVE,
+            diag: DiagConfig::from_env(),
         }
     }
 }
@@ -77,6 +82,48 @@ impl Builder {
     /// ([`DEFAULT_BLOCKING_KEEP_ALIVE`]).
     pub fn blocking_keep_alive(mut self, d: Duration) -> Builder {
         self.config.blocking_keep_alive = d;
+        self
+    }
+
+    /// Warn on stderr when a single poll holds the thread longer than
+    /// `threshold` (`None` turns the detector off). Default: 100 ms in debug
+    /// builds, off in release; env `RAMEN_SLOW_POLL_MS` (`off` or ms).
+    /// When off, the loop pays one branch per poll.
+    pub fn slow_poll_threshold(mut self, threshold: Option<Duration>) -> Builder {
+        self.config.diag.slow_poll = threshold;
+        self
+    }
+
+    /// Explain on stderr when tasks are alive but nothing can wake them for
+    /// `grace` (`None` turns it off). Default: 1 s in debug builds, off in
+    /// release; env `RAMEN_STALL_MS` (`off` or ms). It only warns; see the
+    /// `diag` module docs for why.
+    pub fn stall_warning(mut self, grace: Option<Duration>) -> Builder {
+        self.config.diag.stall_grace = grace;
+        self
+    }
+
+    /// Record every poll, wake, I/O event and timer firing, and write them as
+    /// Chrome Trace Event JSON (Perfetto, chrome://tracing) to `path` when
+    /// the runtime is dropped — also when `block_on` ends in a panic. Env
+    /// `RAMEN_TRACE=path.json`.
+    pub fn trace_file(mut self, path: impl Into<PathBuf>) -> Builder {
+        self.config.diag.trace_path = Some(path.into());
+        self
+    }
+
+    /// Keep the recording in memory for [`Runtime::timeline`] (the ASCII
+    /// Gantt chart) and [`Runtime::trace_json`].
+    pub fn record_timeline(mut self, on: bool) -> Builder {
+        self.config.diag.record = on;
+        self
+    }
+
+    /// Replaces the recorder's clock (time since start) with `clock`, for
+    /// deterministic timelines in tests. Slow-poll detection keeps using the
+    /// real clock.
+    pub fn trace_clock(mut self, clock: impl Fn() -> Duration + 'static) -> Builder {
+        self.config.diag.clock = Some(Rc::new(clock));
         self
     }
 

@@ -54,6 +54,7 @@
 //! | `time.rs` | [`time::sleep`], [`time::timeout`], [`time::interval`] |
 //! | `timers.rs` | the deadline map behind every sleep |
 //! | `metrics.rs` | counters: polls, wakes, reactor waits, forced yields |
+//! | `diag/` | slow-poll detector, stall explanation, trace recorder, ASCII timeline |
 //! | `loom.rs` | std/loom switch for the model-checked parts |
 //! | `sync/` | [`sync`]: `mpsc`, `oneshot`, `Mutex`, `Semaphore`, `Notify`, on one FIFO `wait_list.rs` |
 //! | `join.rs` | [`join!`]: several futures at once inside one task |
@@ -64,6 +65,7 @@
 mod blocking;
 mod builder;
 mod context;
+mod diag;
 mod inbox;
 mod join;
 mod loom;

@@ -174,6 +174,15 @@ impl Reactor {
         }
     }
 
+    /// Whether any task waits on any fd (used by the stall explanation;
+    /// O(sources), called only when the loop is idle).
+    pub(crate) fn has_waiters(&self) -> bool {
+        self.sources
+            .borrow()
+            .iter()
+            .any(|(_, s)| s.reader.is_some() || s.writer.is_some())
+    }
+
     /// Number of registered sources (fds).
     pub(crate) fn len(&self) -> usize {
         self.sources.borrow().len()

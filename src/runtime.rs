@@ -31,6 +31,8 @@ use slab::Slab;
 
 use crate::builder::{Builder, Config};
 use crate::context;
+use crate::diag::stall::Stuck;
+use crate::diag::{Diag, EventKind};
 use crate::inbox::Inbox;
 use crate::loom::Arc;
 use crate::reactor::Reactor;
@@ -67,6 +69,8 @@ pub(crate) struct Core {
     /// The `spawn_blocking` pool, created by the first call (see `blocking.rs`).
     pub(crate) blocking: std::cell::OnceCell<crate::blocking::Pool>,
     pub(crate) metrics: crate::metrics::Counters,
+    /// Slow-poll detector, stall explanation, recorder (see `diag/`).
+    pub(crate) diag: Diag,
     weak_self: std::rc::Weak<Core>,
 }
 
@@ -84,6 +88,12 @@ impl Core {
     /// Local wake path (see `waker.rs`): no lock, no syscall.
     #[inline]
     pub(crate) fn schedule_local(&self, task: TaskRef) {
+        if self.diag.recorder.is_some() {
+            self.diag.record(EventKind::Wake {
+                task: task.id,
+                remote: false,
+            });
+        }
         self.metrics
             .local_wakes
             .set(self.metrics.local_wakes.get() + 1);
@@ -156,6 +166,10 @@ impl Core {
         }
         entry.insert(cell.clone());
         drop(tasks);
+        if self.diag.recorder.is_some() {
+            let label = cell.meta().to_string();
+            self.diag.record(EventKind::Spawn { task: id, label });
+        }
         self.run_queue.push(task);
         self.metrics.spawned.set(self.metrics.spawned.get() + 1);
         JoinHandle::new(cell, id)
@@ -173,14 +187,93 @@ impl Core {
         let waker = waker_ref(header);
         let mut cx = Context::from_waker(&waker);
         self.metrics.polls.set(self.metrics.polls.get() + 1);
-        if runnable.run(&mut cx).is_ready() {
+        let started = self.diag.timing.then(|| self.poll_started());
+        let ready = runnable.run(&mut cx).is_ready();
+        if let Some(started) = started {
+            self.poll_finished(started, task.id, Some(runnable.meta()), ready);
+        }
+        if ready {
             self.tasks.borrow_mut().try_remove(task.key);
+        }
+    }
+
+    /// Wall-clock and recorder-clock time at the start of a timed poll.
+    fn poll_started(&self) -> (Instant, Duration) {
+        (Instant::now(), self.diag.now())
+    }
+
+    /// After a timed poll: the slow-poll warning and the recorder's entry.
+    #[cold]
+    fn poll_finished(
+        &self,
+        (wall, at): (Instant, Duration),
+        id: u64,
+        meta: Option<&TaskMeta>,
+        ready: bool,
+    ) {
+        let held = wall.elapsed();
+        if let Some(slow) = &self.diag.slow {
+            if held >= slow.threshold {
+                let waiting = self.run_queue.len()
+                    + self.deferred.borrow().len()
+                    + self.deferred_tasks.borrow().len();
+                let due = self.timers.count_due(Instant::now());
+                if let Some(line) = slow.check(meta, id, held, waiting, due) {
+                    self.diag.warn(line);
+                }
+            }
+        }
+        if let Some(rec) = &self.diag.recorder {
+            let dur = self.diag.now().saturating_sub(at);
+            rec.borrow_mut().push(
+                at,
+                EventKind::Poll {
+                    task: id,
+                    dur,
+                    ready,
+                },
+            );
+        }
+    }
+
+    /// Explains a stall (see `diag/stall.rs`) if nothing at all can wake
+    /// the live tasks: called after an idle wait of the grace period.
+    #[cold]
+    fn check_stall(&self, main: &Arc<Header>) {
+        let Some(watch) = &self.diag.stall else {
+            return;
+        };
+        let blocking_busy = self.blocking.get().is_some_and(|pool| {
+            let (_, queued, running) = pool.stats();
+            queued + running > 0
+        });
+        if !self.run_queue.is_empty()
+            || !self.timers.is_empty()
+            || blocking_busy
+            || self.reactor.has_waiters()
+        {
+            return;
+        }
+        // Each header is referenced once by its owner (the task cell, or
+        // `block_on` for the main future); anything more is a waker.
+        let mut stuck = vec![Stuck {
+            who: format!("the block_on future (id {})", main.task.id),
+            outside_wakers: Arc::strong_count(main) - 1,
+        }];
+        for (_, task) in self.tasks.borrow().iter() {
+            stuck.push(Stuck {
+                who: task.meta().to_string(),
+                outside_wakers: Arc::strong_count(task.header()) - 1,
+            });
+        }
+        if let Some(line) = watch.report(self.metrics.polls.get(), &stuck) {
+            self.diag.warn(line);
         }
     }
 
     /// One reactor turn: wait for I/O (not at all if work is ready), fire
     /// timers, collect remote wakes, release yielders.
-    fn turn(&self) {
+    fn turn(&self, main: &Arc<Header>) {
         let work_ready = !self.run_queue.is_empty()
             || !self.deferred.borrow().is_empty()
             || !self.deferred_tasks.borrow().is_empty();
@@ -191,7 +284,15 @@ impl Core {
                 .next_deadline()
                 .map(|d| d.saturating_duration_since(Instant::now()))
         };
+        // Nothing to wait for but I/O and other threads: sleep at most the
+        // stall grace period, then check whether anything can still happen.
+        let stall_probe = timeout.is_none() && self.diag.stall.is_some();
+        let timeout = match (&self.diag.stall, stall_probe) {
+            (Some(watch), true) => Some(watch.grace),
+            _ => timeout,
+        };
         let blocking_wait = timeout != Some(Duration::ZERO);
+        let mut io_events = 0;
         // With work ready and no fd registered there is nothing to ask the
         // kernel: skip the syscall (yield-heavy code stays cheap).
         if blocking_wait || self.reactor.len() > 0 {
@@ -204,10 +305,14 @@ impl Core {
             self.metrics
                 .reactor_waits
                 .set(self.metrics.reactor_waits.get() + 1);
-            if let Err(e) = self.reactor.wait(timeout) {
+            match self.reactor.wait(timeout) {
+                Ok(n) => io_events = n,
                 // epoll_wait fails only on a broken poller (EBADF/EINVAL) or
-                // out of memory; say so once per turn instead of spinning silently.
-                eprintln!("ramen: reactor wait failed: {e}");
+                // out of memory; say so instead of spinning silently.
+                Err(e) => eprintln!("ramen: reactor wait failed: {e}"),
+            }
+            if io_events > 0 && self.diag.recorder.is_some() {
+                self.diag.record(EventKind::Io { fds: io_events });
             }
             if parked {
                 self.inbox.unparked();
@@ -215,9 +320,15 @@ impl Core {
         }
         if !self.timers.is_empty() {
             let mut due = Vec::new();
-            self.timers.fire_due(Instant::now(), &mut due);
+            let fired = self.timers.fire_due(Instant::now(), &mut due);
+            if fired > 0 && self.diag.recorder.is_some() {
+                self.diag.record(EventKind::Timers { fired });
+            }
         }
         self.drain_inbox();
+        if stall_probe && io_events == 0 && self.run_queue.is_empty() {
+            self.check_stall(main);
+        }
         self.run_queue
             .extend(self.deferred_tasks.borrow_mut().drain(..));
         let deferred = std::mem::take(&mut *self.deferred.borrow_mut());
@@ -233,6 +344,14 @@ impl Core {
         self.inbox.drain_into(&mut buf);
         if !buf.is_empty() {
             let n = buf.len() as u64;
+            if self.diag.recorder.is_some() {
+                for t in buf.iter() {
+                    self.diag.record(EventKind::Wake {
+                        task: t.id,
+                        remote: true,
+                    });
+                }
+            }
             self.metrics
                 .remote_wakes
                 .set(self.metrics.remote_wakes.get() + n);
@@ -304,6 +423,7 @@ impl Runtime {
         let poller = Arc::new(poller);
         let id = NEXT_RUNTIME_ID.fetch_add(1, StdOrdering::Relaxed);
         let unpark = Box::new(crate::runtime::PollerUnpark(poller.clone()));
+        let diag = Diag::new(&config.diag);
         let core = Rc::new_cyclic(|weak_self| Core {
             weak_self: weak_self.clone(),
             id,
@@ -321,8 +441,34 @@ impl Runtime {
             header_pool: RefCell::new(Vec::new()),
             blocking: std::cell::OnceCell::new(),
             metrics: Default::default(),
+            diag,
         });
         Ok(Runtime { core })
+    }
+
+    /// The warnings this runtime printed (slow polls, stalls), oldest first;
+    /// the last 100 are kept.
+    pub fn warnings(&self) -> Vec<String> {
+        self.core.diag.warnings()
+    }
+
+    /// The ASCII timeline of every poll so far, `width` columns wide: one row
+    /// per task, `█` while it held the thread, `·` while it was alive but
+    /// not running. `None` unless built with
+    /// [`Builder::record_timeline`] or [`Builder::trace_file`].
+    pub fn timeline(&self, width: usize) -> Option<String> {
+        let rec = self.core.diag.recorder.as_ref()?.borrow();
+        Some(crate::diag::timeline::render(
+            &rec.events,
+            &rec.labels,
+            width,
+        ))
+    }
+
+    /// The recording so far as Chrome Trace Event JSON (`None` unless
+    /// recording is on; see [`Runtime::timeline`]).
+    pub fn trace_json(&self) -> Option<String> {
+        Some(self.core.diag.recorder.as_ref()?.borrow().chrome_json())
     }
 
     /// Spawns a task on this runtime; it runs during the next `block_on`.
@@ -382,6 +528,13 @@ impl Runtime {
         ));
         core.run_queue.push(main.task);
         let main_waker = waker_ref(&main);
+        if core.diag.recorder.is_some() {
+            let label = String::from("block_on");
+            core.diag.record(EventKind::Spawn {
+                task: main.task.id,
+                label,
+            });
+        }
         // Loop invariant: every task that can make progress is either in the
         // run queue, in the inbox, or will be woken by the reactor, a timer,
         // or a `yield_now` deferral released at the end of `turn`.
@@ -401,9 +554,12 @@ impl Runtime {
                 }
                 main.begin_poll();
                 core.metrics.polls.set(core.metrics.polls.get() + 1);
-                if let Poll::Ready(output) =
-                    future.as_mut().poll(&mut Context::from_waker(&main_waker))
-                {
+                let started = core.diag.timing.then(|| core.poll_started());
+                let poll = future.as_mut().poll(&mut Context::from_waker(&main_waker));
+                if let Some(started) = started {
+                    core.poll_finished(started, main.task.id, None, poll.is_ready());
+                }
+                if let Poll::Ready(output) = poll {
                     main.complete();
                     return output;
                 }
@@ -412,8 +568,12 @@ impl Runtime {
                 core.metrics
                     .forced_yields
                     .set(core.metrics.forced_yields.get() + 1);
+                if core.diag.recorder.is_some() {
+                    let ready = core.run_queue.len();
+                    core.diag.record(EventKind::ForcedYield { ready });
+                }
             }
-            core.turn();
+            core.turn(&main);
         }
     }
 }
@@ -425,6 +585,7 @@ impl Drop for Runtime {
         // runtime's task).
         let _enter = context::enter(&self.core, true);
         self.core.shutdown();
+        self.core.diag.finish();
     }
 }
 

@@ -77,6 +77,11 @@ impl Timers {
         self.map.borrow().len()
     }
 
+    /// How many timers are due at `now` (for the slow-poll warning).
+    pub(crate) fn count_due(&self, now: Instant) -> usize {
+        self.map.borrow().keys().take_while(|k| k.0 <= now).count()
+    }
+
     /// How many timers have fired since the runtime started.
     pub(crate) fn fired(&self) -> u64 {
         self.fired.get()

@@ -133,6 +133,9 @@ impl Header {
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone_waker, wake, wake_by_ref, drop_waker);
 
 /// Makes an owning `Waker` for `header` (one more `Arc` reference).
+/// (The runtime itself only borrows headers through [`waker_ref`]; owning
+/// wakers are made by `clone`. The loom models build them directly.)
+#[cfg_attr(not(loom), allow(dead_code))]
 pub(crate) fn waker(header: Arc<Header>) -> Waker {
     let raw = RawWaker::new(Arc::into_raw(header).cast(), &VTABLE);
     // SAFETY: the vtable functions below treat the data pointer as an

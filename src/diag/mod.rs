@@ -1,0 +1,230 @@
+//! Diagnostics: making the invisible visible.
+//!
+//! **Naive approach:** trust that every task awaits often and every future
+//! stores its waker. **Its problem:** the two classic failures of coroutines
+//! are silent. One task that computes (or calls a blocking function) for two
+//! seconds freezes every other task, and nobody says which one; a future that
+//! returns `Pending` without arranging a wake-up hangs forever, and nothing
+//! says why.
+//!
+//! **What this module does:** four cheap instruments, each off or near-free
+//! unless asked for:
+//! - the **slow-poll detector** (`slow_poll.rs`) times each poll and names the
+//!   task that held the thread, where it was spawned, and who it kept waiting;
+//! - the **stall explanation** (`stall.rs`) notices when tasks are alive but
+//!   nothing can ever wake them, and lists them with the likely reason;
+//! - the **recorder** (`trace.rs`) keeps every poll, wake, I/O batch and timer
+//!   firing, and exports a Chrome/Perfetto trace;
+//! - the **timeline** (`timeline.rs`) draws those polls as an ASCII Gantt
+//!   chart: coroutines taking turns on one thread, as a picture.
+//!
+//! # Configuration
+//! | setting | builder | env var | default |
+//! |---|---|---|---|
+//! | slow-poll threshold | `Builder::slow_poll_threshold` | `RAMEN_SLOW_POLL_MS` (`off` or ms) | 100 ms in debug builds, off in release |
+//! | stall warning grace | `Builder::stall_warning` | `RAMEN_STALL_MS` (`off` or ms) | 1 s in debug builds, off in release |
+//! | trace file | `Builder::trace_file` | `RAMEN_TRACE=path.json` | off |
+//! | in-memory timeline | `Builder::record_timeline` | — | off |
+//!
+//! Environment variables are read when the builder is created; explicit
+//! builder calls win. An unparsable value or an unwritable path gets one line
+//! on stderr and the program carries on without that feature.
+//!
+//! # Why the stall explanation only warns
+//! ramen cannot see every waker: a task may be waiting for a message another
+//! OS thread will send in an hour. Panicking would kill correct programs; an
+//! error would need an API nobody checks. A warning after a grace period names
+//! the suspects, and the program keeps running in case the wake does come.
+
+mod slow_poll;
+pub(crate) mod stall;
+pub(crate) mod timeline;
+pub(crate) mod trace;
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+pub(crate) use slow_poll::SlowPolls;
+pub(crate) use stall::StallWatch;
+pub(crate) use trace::{EventKind, Recorder};
+
+/// A replacement clock for the recorder: returns the time since the runtime
+/// started. Tests use it to make timelines deterministic.
+pub(crate) type ClockFn = Rc<dyn Fn() -> Duration>;
+
+/// Diagnostics settings (part of the runtime's `Config`).
+#[derive(Clone, Default)]
+pub(crate) struct DiagConfig {
+    pub(crate) slow_poll: Option<Duration>,
+    pub(crate) stall_grace: Option<Duration>,
+    pub(crate) trace_path: Option<PathBuf>,
+    pub(crate) record: bool,
+    pub(crate) clock: Option<ClockFn>,
+}
+
+impl fmt::Debug for DiagConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DiagConfig")
+            .field("slow_poll", &self.slow_poll)
+            .field("stall_grace", &self.stall_grace)
+            .field("trace_path", &self.trace_path)
+            .field("record", &self.record)
+            .field("clock", &self.clock.as_ref().map(|_| "custom"))
+            .finish()
+    }
+}
+
+impl DiagConfig {
+    /// Defaults for this build, then the environment variables.
+    pub(crate) fn from_env() -> DiagConfig {
+        let debug = cfg!(debug_assertions);
+        let mut config = DiagConfig {
+            slow_poll: debug.then_some(Duration::from_millis(100)),
+            stall_grace: debug.then_some(Duration::from_secs(1)),
+            ..DiagConfig::default()
+        };
+        if let Some(v) = env_millis("RAMEN_SLOW_POLL_MS") {
+            config.slow_poll = v;
+        }
+        if let Some(v) = env_millis("RAMEN_STALL_MS") {
+            config.stall_grace = v;
+        }
+        if let Some(path) = std::env::var_os("RAMEN_TRACE").filter(|p| !p.is_empty()) {
+            config.trace_path = Some(PathBuf::from(path));
+        }
+        config
+    }
+}
+
+/// `Some(None)` = "off", `Some(Some(d))` = a threshold, `None` = unset or bad.
+fn env_millis(name: &str) -> Option<Option<Duration>> {
+    let raw = std::env::var(name).ok()?;
+    parse_millis(&raw).or_else(|| {
+        eprintln!(
+            "ramen: ignoring {name}={raw:?}: expected a number of milliseconds or \"off\"; \
+             keeping the default"
+        );
+        None
+    })
+}
+
+fn parse_millis(raw: &str) -> Option<Option<Duration>> {
+    let raw = raw.trim();
+    if raw.eq_ignore_ascii_case("off") || raw == "0" {
+        return Some(None);
+    }
+    raw.parse::<u64>()
+        .ok()
+        .map(|ms| Some(Duration::from_millis(ms)))
+}
+
+/// The runtime's diagnostics state; one per `Core`.
+pub(crate) struct Diag {
+    /// True if polls must be timed (slow-poll detector or recorder on):
+    /// the one branch the hot path pays when everything is off.
+    pub(crate) timing: bool,
+    pub(crate) slow: Option<SlowPolls>,
+    pub(crate) stall: Option<StallWatch>,
+    pub(crate) recorder: Option<RefCell<Recorder>>,
+    trace_path: Option<PathBuf>,
+    start: Instant,
+    clock: Option<ClockFn>,
+    warnings: RefCell<Vec<String>>,
+    /// Number of warnings dropped from `warnings` (it keeps the last 100).
+    dropped_warnings: Cell<u64>,
+}
+
+const KEPT_WARNINGS: usize = 100;
+
+impl Diag {
+    pub(crate) fn new(config: &DiagConfig) -> Diag {
+        let mut trace_path = config.trace_path.clone();
+        if let Some(path) = &trace_path {
+            // Fail early and clearly: an unwritable path disables the trace.
+            if let Err(e) = std::fs::File::create(path) {
+                eprintln!(
+                    "ramen: cannot write the trace to {}: {e}; tracing is disabled",
+                    path.display()
+                );
+                trace_path = None;
+            }
+        }
+        let recording = config.record || trace_path.is_some();
+        Diag {
+            timing: config.slow_poll.is_some() || recording,
+            slow: config.slow_poll.map(SlowPolls::new),
+            stall: config.stall_grace.map(StallWatch::new),
+            recorder: recording.then(|| RefCell::new(Recorder::default())),
+            trace_path,
+            start: Instant::now(),
+            clock: config.clock.clone(),
+            warnings: RefCell::new(Vec::new()),
+            dropped_warnings: Cell::new(0),
+        }
+    }
+
+    /// Time since the runtime started, on the recorder's clock.
+    pub(crate) fn now(&self) -> Duration {
+        match &self.clock {
+            Some(clock) => clock(),
+            None => self.start.elapsed(),
+        }
+    }
+
+    /// Records an event if the recorder is on (stamped with the recorder's clock).
+    #[inline]
+    pub(crate) fn record(&self, kind: EventKind) {
+        if let Some(rec) = &self.recorder {
+            let at = self.now();
+            rec.borrow_mut().push(at, kind);
+        }
+    }
+
+    /// Prints one warning line and keeps it for [`crate::Runtime::warnings`].
+    pub(crate) fn warn(&self, line: String) {
+        eprintln!("{line}");
+        let mut kept = self.warnings.borrow_mut();
+        if kept.len() == KEPT_WARNINGS {
+            kept.remove(0);
+            self.dropped_warnings.set(self.dropped_warnings.get() + 1);
+        }
+        kept.push(line);
+    }
+
+    pub(crate) fn warnings(&self) -> Vec<String> {
+        self.warnings.borrow().clone()
+    }
+
+    /// Writes the Chrome trace if one was asked for (runtime drop, also
+    /// during a panic unwinding out of `block_on`).
+    pub(crate) fn finish(&self) {
+        let (Some(path), Some(rec)) = (&self.trace_path, &self.recorder) else {
+            return;
+        };
+        let json = rec.borrow().chrome_json();
+        if let Err(e) = std::fs::write(path, json) {
+            eprintln!("ramen: cannot write the trace to {}: {e}", path.display());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_millis;
+    use std::time::Duration;
+
+    #[test]
+    fn millis_parsing() {
+        assert_eq!(parse_millis("off"), Some(None));
+        assert_eq!(parse_millis("0"), Some(None));
+        assert_eq!(
+            parse_millis(" 250 "),
+            Some(Some(Duration::from_millis(250)))
+        );
+        assert_eq!(parse_millis("fast"), None);
+        assert_eq!(parse_millis("-3"), None);
+    }
+}
