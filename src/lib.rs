@@ -51,6 +51,11 @@
 //! | `inbox.rs` | wakes from other threads, and how the sleeping loop is woken |
 //! | `context.rs` | "which runtime runs on this thread" (a thread-local) |
 //! | `reactor.rs` | epoll/kqueue through `polling`: sources, readiness, `wait` |
+//! | `io/fd.rs` | the fd registration every socket uses (deregistered before close), [`io::AsyncFd`] |
+//! | `io/traits.rs`, `io/ext.rs` | [`io::AsyncRead`] / [`io::AsyncWrite`] and their `.await` forms |
+//! | `io/buf_reader.rs` | [`io::BufReader`], `read_line`, `lines` |
+//! | `net/tcp.rs`, `net/udp.rs`, `net/unix.rs` | [`net::TcpListener`], [`net::TcpStream`], [`net::UdpSocket`], [`net::UnixStream`] |
+//! | `net/split.rs`, `net/sys.rs` | `into_split` halves; the raw non-blocking `connect` |
 //! | `time.rs` | [`time::sleep`], [`time::timeout`], [`time::interval`] |
 //! | `timers.rs` | the deadline map behind every sleep |
 //! | `metrics.rs` | counters: polls, wakes, reactor waits, forced yields |
@@ -67,9 +72,11 @@ mod builder;
 mod context;
 mod diag;
 mod inbox;
+pub mod io;
 mod join;
 mod loom;
 mod metrics;
+pub mod net;
 mod reactor;
 mod run_queue;
 mod runtime;

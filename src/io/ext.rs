@@ -1,0 +1,279 @@
+//! `.await`-able forms of the poll traits: [`AsyncReadExt`], [`AsyncWriteExt`].
+//!
+//! **Naive approach:** write `poll_fn(|cx| Pin::new(&mut s).poll_read(cx, buf)).await`
+//! at every call site. **Its problem:** noise, and each loop (`read_exact`,
+//! `write_all`) re-invented with its own off-by-one.
+//!
+//! **What this file does:** one small named future per operation, each a
+//! loop around the poll method that keeps its progress in its own fields.
+//! They are blanket-implemented for every `AsyncRead` / `AsyncWrite`.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use super::traits::{AsyncRead, AsyncWrite};
+
+/// `.await` methods for every [`AsyncRead`].
+pub trait AsyncReadExt: AsyncRead {
+    /// Reads some bytes into `buf`; `Ok(0)` means end of stream (or an empty `buf`).
+    ///
+    /// # Cancellation
+    /// Cancel-safe: if the future is dropped before completing, no bytes were
+    /// consumed and the reader stays usable.
+    fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> Read<'a, Self>
+    where
+        Self: Unpin,
+    {
+        Read { reader: self, buf }
+    }
+
+    /// Reads exactly `buf.len()` bytes. End of stream first gives an
+    /// `UnexpectedEof` error saying how many bytes had arrived.
+    ///
+    /// # Cancellation
+    /// Not cancel-safe: bytes read before the drop are in `buf` but their
+    /// count is lost; do not resume a cancelled `read_exact`.
+    fn read_exact<'a>(&'a mut self, buf: &'a mut [u8]) -> ReadExact<'a, Self>
+    where
+        Self: Unpin,
+    {
+        ReadExact {
+            reader: self,
+            buf,
+            filled: 0,
+        }
+    }
+
+    /// Reads until end of stream, appending to `buf`; returns the count read.
+    ///
+    /// # Cancellation
+    /// Bytes read before a drop stay appended to `buf` (it holds only real
+    /// data at every `.await` point), so nothing is lost.
+    fn read_to_end<'a>(&'a mut self, buf: &'a mut Vec<u8>) -> ReadToEnd<'a, Self>
+    where
+        Self: Unpin,
+    {
+        let start = buf.len();
+        ReadToEnd {
+            reader: self,
+            buf,
+            start,
+        }
+    }
+}
+
+impl<R: AsyncRead + ?Sized> AsyncReadExt for R {}
+
+/// `.await` methods for every [`AsyncWrite`].
+pub trait AsyncWriteExt: AsyncWrite {
+    /// Writes some of `buf`; returns how many bytes were accepted.
+    ///
+    /// # Cancellation
+    /// Cancel-safe: a dropped `write` wrote nothing.
+    fn write<'a>(&'a mut self, buf: &'a [u8]) -> Write<'a, Self>
+    where
+        Self: Unpin,
+    {
+        Write { writer: self, buf }
+    }
+
+    /// Writes all of `buf`. A writer that accepts 0 bytes gives `WriteZero`.
+    ///
+    /// # Cancellation
+    /// Not cancel-safe: a prefix of `buf` may have been written when the
+    /// future is dropped, and how much is not reported.
+    fn write_all<'a>(&'a mut self, buf: &'a [u8]) -> WriteAll<'a, Self>
+    where
+        Self: Unpin,
+    {
+        WriteAll { writer: self, buf }
+    }
+
+    /// Flushes buffered data.
+    ///
+    /// # Cancellation
+    /// Safe to drop; flush again later.
+    fn flush(&mut self) -> Flush<'_, Self>
+    where
+        Self: Unpin,
+    {
+        Flush { writer: self }
+    }
+
+    /// Shuts the write side down: the peer then reads end of stream.
+    ///
+    /// # Cancellation
+    /// Safe to drop; call again to finish.
+    fn shutdown(&mut self) -> Shutdown<'_, Self>
+    where
+        Self: Unpin,
+    {
+        Shutdown { writer: self }
+    }
+}
+
+impl<W: AsyncWrite + ?Sized> AsyncWriteExt for W {}
+
+/// Future of [`AsyncReadExt::read`].
+#[must_use = "futures do nothing unless you .await them"]
+#[derive(Debug)]
+pub struct Read<'a, R: ?Sized> {
+    reader: &'a mut R,
+    buf: &'a mut [u8],
+}
+
+impl<R: AsyncRead + Unpin + ?Sized> Future for Read<'_, R> {
+    type Output = io::Result<usize>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        Pin::new(&mut *this.reader).poll_read(cx, this.buf)
+    }
+}
+
+/// Future of [`AsyncReadExt::read_exact`].
+#[must_use = "futures do nothing unless you .await them"]
+#[derive(Debug)]
+pub struct ReadExact<'a, R: ?Sized> {
+    reader: &'a mut R,
+    buf: &'a mut [u8],
+    filled: usize,
+}
+
+impl<R: AsyncRead + Unpin + ?Sized> Future for ReadExact<'_, R> {
+    type Output = io::Result<()>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        while this.filled < this.buf.len() {
+            let n =
+                ready!(Pin::new(&mut *this.reader).poll_read(cx, &mut this.buf[this.filled..]))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!(
+                        "read_exact: end of stream after {} of {} bytes",
+                        this.filled,
+                        this.buf.len()
+                    ),
+                )));
+            }
+            this.filled += n;
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Future of [`AsyncReadExt::read_to_end`].
+#[must_use = "futures do nothing unless you .await them"]
+#[derive(Debug)]
+pub struct ReadToEnd<'a, R: ?Sized> {
+    reader: &'a mut R,
+    buf: &'a mut Vec<u8>,
+    start: usize,
+}
+
+/// Largest chunk zeroed and offered to one `poll_read` call.
+const MAX_CHUNK: usize = 64 * 1024;
+
+impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToEnd<'_, R> {
+    type Output = io::Result<usize>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        loop {
+            let len = this.buf.len();
+            if this.buf.capacity() - len < 1024 {
+                this.buf.reserve(len.clamp(8 * 1024, MAX_CHUNK));
+            }
+            let chunk = (this.buf.capacity() - len).min(MAX_CHUNK);
+            // Offer zeroed spare room, then cut back to what was really read,
+            // so `buf` holds only data whenever this returns.
+            this.buf.resize(len + chunk, 0);
+            let r = Pin::new(&mut *this.reader).poll_read(cx, &mut this.buf[len..]);
+            let n = match &r {
+                Poll::Ready(Ok(n)) => *n,
+                _ => 0,
+            };
+            this.buf.truncate(len + n);
+            match r {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Ready(Ok(0)) => return Poll::Ready(Ok(len - this.start)),
+                Poll::Ready(Ok(_)) => {}
+            }
+        }
+    }
+}
+
+/// Future of [`AsyncWriteExt::write`].
+#[must_use = "futures do nothing unless you .await them"]
+#[derive(Debug)]
+pub struct Write<'a, W: ?Sized> {
+    writer: &'a mut W,
+    buf: &'a [u8],
+}
+
+impl<W: AsyncWrite + Unpin + ?Sized> Future for Write<'_, W> {
+    type Output = io::Result<usize>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        Pin::new(&mut *this.writer).poll_write(cx, this.buf)
+    }
+}
+
+/// Future of [`AsyncWriteExt::write_all`].
+#[must_use = "futures do nothing unless you .await them"]
+#[derive(Debug)]
+pub struct WriteAll<'a, W: ?Sized> {
+    writer: &'a mut W,
+    buf: &'a [u8],
+}
+
+impl<W: AsyncWrite + Unpin + ?Sized> Future for WriteAll<'_, W> {
+    type Output = io::Result<()>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        while !this.buf.is_empty() {
+            let n = ready!(Pin::new(&mut *this.writer).poll_write(cx, this.buf))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    format!(
+                        "write_all: the writer accepted 0 bytes with {} left",
+                        this.buf.len()
+                    ),
+                )));
+            }
+            this.buf = &this.buf[n..];
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Future of [`AsyncWriteExt::flush`].
+#[must_use = "futures do nothing unless you .await them"]
+#[derive(Debug)]
+pub struct Flush<'a, W: ?Sized> {
+    writer: &'a mut W,
+}
+
+impl<W: AsyncWrite + Unpin + ?Sized> Future for Flush<'_, W> {
+    type Output = io::Result<()>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut *self.get_mut().writer).poll_flush(cx)
+    }
+}
+
+/// Future of [`AsyncWriteExt::shutdown`].
+#[must_use = "futures do nothing unless you .await them"]
+#[derive(Debug)]
+pub struct Shutdown<'a, W: ?Sized> {
+    writer: &'a mut W,
+}
+
+impl<W: AsyncWrite + Unpin + ?Sized> Future for Shutdown<'_, W> {
+    type Output = io::Result<()>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut *self.get_mut().writer).poll_shutdown(cx)
+    }
+}

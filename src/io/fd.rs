@@ -1,0 +1,480 @@
+//! An fd registered with the reactor: the internal `IoSource` every socket
+//! is built on, and the public [`AsyncFd`].
+//!
+//! **Naive approach:** set `O_NONBLOCK`, and when a syscall says `WouldBlock`
+//! return `Pending`. **Its problem:** nobody will ever wake the task.
+//! **Second naive approach:** register the fd with the poller in every read.
+//! **Its problem:** an `epoll_ctl` per operation, and an fd closed while still
+//! registered can make epoll report events for a *different* file later
+//! (epoll tracks the open file description, not the number).
+//!
+//! **What this file does:** `IoSource` registers its fd once when created and
+//! deletes it from the poller in `Drop`, *before* the fd is closed (the inner
+//! object sits in an `Option` and is dropped after `deregister`). Every
+//! operation is the same loop (`poll_io`): wait until the reactor says the
+//! direction may be ready, try the syscall, and on `WouldBlock` clear the
+//! cached readiness and wait again. Readiness is a hint, never a promise.
+//!
+//! # One waiter per direction
+//! The reactor keeps one reader and one writer waker per fd. Two tasks
+//! reading the same fd at once would displace each other's waker; split a
+//! stream (`into_split`) so one task reads while another writes.
+//!
+//! # Short reads do *not* clear readiness
+//! `reactor.rs` describes a shortcut: a stream read that comes back short
+//! (`0 < n < buf.len()`) drained the kernel buffer, so clear read readiness
+//! and save the `recv` that would say `EAGAIN`. It is unsound here: `polling`
+//! registers `EPOLLIN` but not `EPOLLRDHUP`, so when data and the peer's FIN
+//! arrive before one `epoll_wait`, they make *one* edge. The short read takes
+//! the data, the FIN makes no new edge, and a reader waiting for end of
+//! stream waits forever (`tests/tcp.rs`, `data_then_close_in_one_edge_is_seen`,
+//! hung every time). tokio can take the shortcut because mio registers
+//! `EPOLLRDHUP` and keeps "read closed" sticky. So readiness is cleared only
+//! on `WouldBlock`: one extra `recv` per wait, and no lost end of stream.
+
+use std::future::Future;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, RawFd};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, ready};
+
+use crate::context;
+use crate::io::{AsyncRead, AsyncWrite};
+use crate::reactor::{READABLE, Reactor, WRITABLE};
+
+/// An fd object registered with the current runtime's reactor.
+pub(crate) struct IoSource<T: AsRawFd> {
+    /// `Some` until drop / `into_inner`; dropped only after `deregister`.
+    inner: Option<T>,
+    fd: RawFd,
+    key: usize,
+    reactor: Rc<Reactor>,
+}
+
+impl<T: AsRawFd> IoSource<T> {
+    /// Registers `inner` (already non-blocking) with this thread's runtime.
+    pub(crate) fn new(inner: T) -> io::Result<Self> {
+        let reactor = context::with_current(|core| core.reactor.clone()).ok_or_else(|| {
+            io::Error::other(
+                "ramen: I/O objects must be created inside ramen::block_on \
+                 (no ramen runtime is running on this thread)",
+            )
+        })?;
+        let fd = inner.as_raw_fd();
+        let key = reactor.register(fd)?;
+        Ok(IoSource {
+            inner: Some(inner),
+            fd,
+            key,
+            reactor,
+        })
+    }
+
+    pub(crate) fn get_ref(&self) -> &T {
+        self.inner.as_ref().expect("IoSource used after into_inner")
+    }
+
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        self.inner.as_mut().expect("IoSource used after into_inner")
+    }
+
+    /// Deregisters, then hands the object back (still non-blocking).
+    pub(crate) fn into_inner(mut self) -> T {
+        self.reactor.deregister(self.key, self.fd);
+        self.inner.take().expect("IoSource used after into_inner")
+        // Drop sees `inner == None` and does nothing more.
+    }
+
+    /// Changes the owned object to another one around the *same* fd (e.g. a
+    /// `TcpStream` into the enum the split halves share), keeping the
+    /// registration.
+    pub(crate) fn map<U: AsRawFd>(mut self, f: impl FnOnce(T) -> U) -> IoSource<U> {
+        let inner = f(self.inner.take().expect("IoSource used after into_inner"));
+        assert_eq!(inner.as_raw_fd(), self.fd, "IoSource::map must keep the fd");
+        let reactor = self.reactor.clone();
+        let (fd, key) = (self.fd, self.key);
+        drop(self); // `inner` is `None`: its Drop leaves the registration alone
+        IoSource {
+            inner: Some(inner),
+            fd,
+            key,
+            reactor,
+        }
+    }
+
+    pub(crate) fn poll_ready(&self, dir: u8, cx: &mut Context<'_>) -> Poll<()> {
+        self.reactor.poll_ready(self.key, dir, cx)
+    }
+
+    pub(crate) fn clear_readiness(&self, dir: u8) {
+        self.reactor.clear_readiness(self.key, dir);
+    }
+
+    pub(crate) fn drop_waker(&self, dir: u8) {
+        self.reactor.drop_waker(self.key, dir);
+    }
+
+    /// The core loop: wait for `dir`, try `op`; `WouldBlock` clears the cached
+    /// readiness and waits for the next edge; `Interrupted` retries.
+    pub(crate) fn poll_io<R>(
+        &self,
+        dir: u8,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            ready!(self.poll_ready(dir, cx));
+            match op(self.get_ref()) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(dir),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                r => return Poll::Ready(r),
+            }
+        }
+    }
+
+    /// [`poll_io`](Self::poll_io) with `&mut T`.
+    pub(crate) fn poll_io_mut<R>(
+        &mut self,
+        dir: u8,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut(&mut T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            ready!(self.poll_ready(dir, cx));
+            match op(self.get_mut()) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(dir),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                r => return Poll::Ready(r),
+            }
+        }
+    }
+
+    /// A stream-socket read (`Ok(0)` at once for an empty `buf`). Readiness
+    /// is cleared only on `WouldBlock`, never after a short read (see the
+    /// module docs).
+    pub(crate) fn poll_read_stream(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+        mut op: impl FnMut(&T, &mut [u8]) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        self.poll_io(READABLE, cx, |t| op(t, buf))
+    }
+
+    /// `.await`-able `poll_io` whose waker slot is removed if it is dropped
+    /// while pending.
+    pub(crate) async fn io<R>(
+        &self,
+        dir: u8,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let guard = WakerGuard { src: self, dir };
+        let r = std::future::poll_fn(|cx| self.poll_io(dir, cx, &mut op)).await;
+        std::mem::forget(guard);
+        r
+    }
+}
+
+struct WakerGuard<'a, T: AsRawFd> {
+    src: &'a IoSource<T>,
+    dir: u8,
+}
+
+impl<T: AsRawFd> Drop for WakerGuard<'_, T> {
+    fn drop(&mut self) {
+        self.src.drop_waker(self.dir);
+    }
+}
+
+impl<T: AsRawFd> Drop for IoSource<T> {
+    fn drop(&mut self) {
+        if self.inner.is_some() {
+            // Delete from the poller first, then close the fd.
+            self.reactor.deregister(self.key, self.fd);
+            drop(self.inner.take());
+        }
+    }
+}
+
+impl<T: AsRawFd> AsRawFd for IoSource<T> {
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd
+    }
+}
+
+impl<T: AsRawFd + std::fmt::Debug> std::fmt::Debug for IoSource<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IoSource")
+            .field("inner", &self.inner)
+            .field("key", &self.key)
+            .finish()
+    }
+}
+
+/// Sets `O_NONBLOCK` on `fd`.
+pub(crate) fn set_nonblocking(fd: RawFd) -> io::Result<()> {
+    // SAFETY: F_GETFL/F_SETFL only read and write the file status flags of
+    // `fd`; an invalid fd yields EBADF, which is reported, not UB.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if flags & libc::O_NONBLOCK == 0 {
+        // SAFETY: as above.
+        if unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// Makes any fd awaitable: a pipe, an eventfd, a child's stdio.
+///
+/// `AsyncFd::new` sets `O_NONBLOCK` and registers the fd with the current
+/// runtime. Then either use it as an [`AsyncRead`] / [`AsyncWrite`] (when `T`
+/// is `Read` / `Write`), or wait with [`readable`](AsyncFd::readable) /
+/// [`writable`](AsyncFd::writable) and do the syscall through
+/// [`ReadyGuard::try_io`]:
+///
+/// ```
+/// # #[cfg(unix)] {
+/// use std::io::Read;
+/// use ramen::io::AsyncFd;
+/// ramen::block_on(async {
+///     let (r, mut w) = std::os::unix::net::UnixStream::pair().unwrap();
+///     let fd = AsyncFd::new(r).unwrap();
+///     std::io::Write::write_all(&mut w, b"hi").unwrap();
+///     let mut buf = [0u8; 8];
+///     let n = loop {
+///         let mut guard = fd.readable().await.unwrap();
+///         match guard.try_io(|s| (&*s).read(&mut buf)) {
+///             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+///             r => break r.unwrap(),
+///         }
+///     };
+///     assert_eq!(&buf[..n], b"hi");
+/// });
+/// # }
+/// ```
+///
+/// # It cannot spin
+/// A [`ReadyGuard`] dropped without a successful `try_io` (or an explicit
+/// [`ReadyGuard::retain_ready`]) clears the cached readiness, so the next
+/// `readable()` waits for a new event from the kernel. Do your syscalls
+/// through `try_io`; if you do one yourself and make progress, call
+/// `retain_ready` so unread data is not left waiting for an edge that will
+/// not come.
+#[derive(Debug)]
+pub struct AsyncFd<T: AsRawFd> {
+    io: IoSource<T>,
+}
+
+// `AsyncFd` never pins `T`: it is only reached through `&T` / `&mut T`.
+impl<T: AsRawFd> Unpin for AsyncFd<T> {}
+
+impl<T: AsRawFd> AsyncFd<T> {
+    /// Sets `O_NONBLOCK` on `inner`'s fd and registers it with the current
+    /// runtime. Fails outside `ramen::block_on`, or for an fd epoll refuses
+    /// (a regular file).
+    pub fn new(inner: T) -> io::Result<Self> {
+        set_nonblocking(inner.as_raw_fd()).map_err(|e| {
+            io::Error::new(e.kind(), format!("AsyncFd: cannot set O_NONBLOCK: {e}"))
+        })?;
+        Ok(AsyncFd {
+            io: IoSource::new(inner)?,
+        })
+    }
+
+    /// The wrapped object.
+    pub fn get_ref(&self) -> &T {
+        self.io.get_ref()
+    }
+
+    /// The wrapped object, mutably.
+    pub fn get_mut(&mut self) -> &mut T {
+        self.io.get_mut()
+    }
+
+    /// Deregisters the fd and returns the object (still `O_NONBLOCK`).
+    pub fn into_inner(self) -> T {
+        self.io.into_inner()
+    }
+
+    /// Waits until the fd may be readable.
+    ///
+    /// # Cancellation
+    /// Cancel-safe: dropping the future removes its waker and consumes nothing.
+    pub fn readable(&self) -> Readable<'_, T> {
+        Readable {
+            fd: self,
+            dir: READABLE,
+            waiting: false,
+        }
+    }
+
+    /// Waits until the fd may be writable.
+    ///
+    /// # Cancellation
+    /// Cancel-safe: dropping the future removes its waker.
+    pub fn writable(&self) -> Writable<'_, T> {
+        Readable {
+            fd: self,
+            dir: WRITABLE,
+            waiting: false,
+        }
+    }
+}
+
+/// Future of [`AsyncFd::readable`] (and, as [`Writable`], of `writable`).
+#[must_use = "futures do nothing unless you .await them"]
+#[derive(Debug)]
+pub struct Readable<'a, T: AsRawFd> {
+    fd: &'a AsyncFd<T>,
+    dir: u8,
+    waiting: bool,
+}
+
+/// Future of [`AsyncFd::writable`].
+pub type Writable<'a, T> = Readable<'a, T>;
+
+impl<'a, T: AsRawFd> Future for Readable<'a, T> {
+    type Output = io::Result<ReadyGuard<'a, T>>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if this.fd.io.poll_ready(this.dir, cx).is_pending() {
+            this.waiting = true;
+            return Poll::Pending;
+        }
+        this.waiting = false;
+        Poll::Ready(Ok(ReadyGuard {
+            fd: this.fd,
+            dir: this.dir,
+            keep: false,
+        }))
+    }
+}
+
+impl<T: AsRawFd> Drop for Readable<'_, T> {
+    fn drop(&mut self) {
+        if self.waiting {
+            self.fd.io.drop_waker(self.dir);
+        }
+    }
+}
+
+/// "The fd may be ready": returned by [`AsyncFd::readable`] / `writable`.
+///
+/// Dropped without a successful [`try_io`](Self::try_io) or a
+/// [`retain_ready`](Self::retain_ready), it clears the readiness (see
+/// [`AsyncFd`], "It cannot spin").
+#[derive(Debug)]
+pub struct ReadyGuard<'a, T: AsRawFd> {
+    fd: &'a AsyncFd<T>,
+    dir: u8,
+    keep: bool,
+}
+
+impl<T: AsRawFd> ReadyGuard<'_, T> {
+    /// Runs the syscall `f`. On `WouldBlock` the readiness is cleared and the
+    /// error returned (await `readable()` again); on success readiness is
+    /// kept, since more may be ready.
+    pub fn try_io<R>(&mut self, f: impl FnOnce(&T) -> io::Result<R>) -> io::Result<R> {
+        let r = f(self.fd.get_ref());
+        match &r {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.fd.io.clear_readiness(self.dir);
+                self.keep = true; // already cleared
+            }
+            Ok(_) => self.keep = true,
+            Err(_) => {}
+        }
+        r
+    }
+
+    /// Forgets the readiness: the next wait needs a new event from the kernel.
+    pub fn clear_ready(mut self) {
+        self.keep = false;
+    }
+
+    /// Keeps the readiness: the next wait returns at once.
+    pub fn retain_ready(mut self) {
+        self.keep = true;
+    }
+
+    /// The wrapped object.
+    pub fn get_ref(&self) -> &T {
+        self.fd.get_ref()
+    }
+}
+
+impl<T: AsRawFd> Drop for ReadyGuard<'_, T> {
+    fn drop(&mut self) {
+        if !self.keep {
+            self.fd.io.clear_readiness(self.dir);
+        }
+    }
+}
+
+impl<T: AsRawFd + Read> AsyncRead for AsyncFd<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().io.poll_io_mut(READABLE, cx, |t| t.read(buf))
+    }
+}
+
+impl<T: AsRawFd + Write> AsyncWrite for AsyncFd<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut()
+            .io
+            .poll_io_mut(WRITABLE, cx, |t| t.write(buf))
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().io.poll_io_mut(WRITABLE, cx, |t| t.flush())
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush(cx)
+    }
+}
+
+impl<T: AsRawFd> AsyncRead for &AsyncFd<T>
+where
+    for<'b> &'b T: Read,
+{
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_io(READABLE, cx, |mut t| t.read(buf))
+    }
+}
+
+impl<T: AsRawFd> AsyncWrite for &AsyncFd<T>
+where
+    for<'b> &'b T: Write,
+{
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_io(WRITABLE, cx, |mut t| t.write(buf))
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_io(WRITABLE, cx, |mut t| t.flush())
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush(cx)
+    }
+}

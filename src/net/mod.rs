@@ -1,0 +1,102 @@
+//! Networking: [`TcpListener`], [`TcpStream`], [`UdpSocket`], [`UnixListener`],
+//! [`UnixStream`].
+//!
+//! **Naive approach:** std's sockets inside tasks. **Its problem:** `accept`,
+//! `read` and `connect` block the one thread every task shares.
+//!
+//! **What this module does:** the same types with the same shapes, built on
+//! the reactor registration in `io/fd.rs`: every operation tries the syscall
+//! on a non-blocking socket and, on `WouldBlock`, parks the task until the
+//! reactor reports the socket may be ready.
+//!
+//! | file | what it is |
+//! |---|---|
+//! | `tcp.rs` | [`TcpListener`], [`TcpStream`] |
+//! | `udp.rs` | [`UdpSocket`] |
+//! | `unix.rs` | [`UnixListener`], [`UnixStream`] |
+//! | `split.rs` | [`OwnedReadHalf`], [`OwnedWriteHalf`]: one stream, two tasks |
+//! | `sys.rs` | the raw `socket`/`connect` calls std lacks (non-blocking connect) |
+//!
+//! Name resolution (`impl ToSocketAddrs`) uses std's resolver, which blocks
+//! for host names; pass a `SocketAddr` or an IP literal to stay non-blocking.
+
+mod split;
+mod sys;
+mod tcp;
+mod udp;
+mod unix;
+
+pub use split::{OwnedReadHalf, OwnedWriteHalf};
+pub use tcp::{TcpListener, TcpStream};
+pub use udp::UdpSocket;
+pub use unix::{UnixListener, UnixStream};
+
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::os::fd::{AsRawFd, OwnedFd};
+
+use crate::io::fd::IoSource;
+use crate::reactor::WRITABLE;
+
+/// Resolves `addr` with std, with the address in the error.
+fn resolve(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAddr>> {
+    let addrs: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
+    if addrs.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "address resolved to no socket addresses",
+        ));
+    }
+    Ok(addrs)
+}
+
+/// Adds what was being done, and to what, to an error (keeping its kind).
+fn context(e: io::Error, what: impl std::fmt::Display) -> io::Error {
+    io::Error::new(e.kind(), format!("{what}: {e}"))
+}
+
+/// Connects a new non-blocking stream socket to `addr` and registers it.
+///
+/// `check` reads `SO_ERROR` and whether the socket is connected yet:
+/// `Err(WouldBlock)` means "still in progress".
+async fn connect_stream<T: AsRawFd + From<OwnedFd>>(
+    addr: &sys::RawAddr,
+    check: impl Fn(&T) -> io::Result<()>,
+) -> io::Result<IoSource<T>> {
+    let mut backoff_ms = 1;
+    let fd = loop {
+        let fd = sys::stream_socket(addr)?;
+        match sys::start_connect(&fd, addr) {
+            Ok(_) => break fd,
+            // A Unix listener's backlog is full: there is no fd event to wait
+            // for, so retry on a short, growing timer (never a busy loop).
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                drop(fd);
+                crate::time::sleep(std::time::Duration::from_millis(backoff_ms)).await;
+                backoff_ms = (backoff_ms * 2).min(50);
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    let io = IoSource::new(T::from(fd))?;
+    // Writable (or an error/hangup) means the handshake finished; `check`
+    // tells which. A spurious wake finds `ENOTCONN` and waits again.
+    io.io(WRITABLE, |s| check(s)).await?;
+    Ok(io)
+}
+
+/// `Err(WouldBlock)` for "not connected yet", else `SO_ERROR` as a result.
+fn connect_result(
+    take_error: io::Result<Option<io::Error>>,
+    peer: io::Result<()>,
+) -> io::Result<()> {
+    if let Some(e) = take_error? {
+        return Err(e);
+    }
+    match peer {
+        Err(e) if e.raw_os_error() == Some(libc::ENOTCONN) => {
+            Err(io::Error::from(io::ErrorKind::WouldBlock))
+        }
+        r => r,
+    }
+}

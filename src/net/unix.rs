@@ -1,0 +1,155 @@
+//! Unix-domain stream sockets: [`UnixListener`] and [`UnixStream`].
+//!
+//! **Naive approach:** `std::os::unix::net::UnixStream::connect` in a task.
+//! **Its problem:** when the listener's backlog is full it blocks the thread —
+//! and if that listener is served by this same runtime, forever.
+//!
+//! **What this file does:** as `tcp.rs`, over `AF_UNIX`: a non-blocking
+//! connect (`net/sys.rs`), reads and writes through the reactor. A Unix
+//! connect either completes at once or says the backlog is full (`EAGAIN`);
+//! the latter is retried on a short timer since no fd event announces room.
+
+use std::io::{self, Read, Write};
+use std::net::Shutdown;
+use std::os::unix::net::{self as std_unix, SocketAddr};
+use std::path::Path;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::split::{OwnedReadHalf, OwnedWriteHalf, StreamInner};
+use super::{connect_result, connect_stream, context, sys};
+use crate::io::fd::IoSource;
+use crate::io::{AsyncRead, AsyncWrite};
+use crate::reactor::{READABLE, WRITABLE};
+
+/// A Unix-domain stream server socket.
+///
+/// The socket file is not removed on drop (as with std); remove it yourself.
+#[derive(Debug)]
+pub struct UnixListener {
+    io: IoSource<std_unix::UnixListener>,
+}
+
+impl UnixListener {
+    /// Binds to `path` (synchronous, like std's: binding never waits). Must
+    /// be called inside `ramen::block_on`.
+    pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
+        let path = path.as_ref();
+        let l = std_unix::UnixListener::bind(path).map_err(|e| {
+            context(
+                e,
+                format_args!("cannot bind Unix listener to {}", path.display()),
+            )
+        })?;
+        UnixListener::from_std(l)
+    }
+
+    /// Wraps a std listener (made non-blocking here).
+    pub fn from_std(listener: std_unix::UnixListener) -> io::Result<UnixListener> {
+        listener.set_nonblocking(true)?;
+        Ok(UnixListener {
+            io: IoSource::new(listener)?,
+        })
+    }
+
+    /// Waits for a connection.
+    ///
+    /// # Cancellation
+    /// Cancel-safe: a dropped `accept` took no connection from the queue.
+    pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
+        let (s, addr) = self.io.io(READABLE, |l| l.accept()).await?;
+        Ok((UnixStream::from_std(s)?, addr))
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+}
+
+/// A Unix-domain stream connection; implements [`AsyncRead`] and
+/// [`AsyncWrite`]. A closed peer reads as `Ok(0)`.
+///
+/// # Cancellation
+/// A read or write future dropped before completing has transferred no bytes;
+/// the stream stays usable.
+#[derive(Debug)]
+pub struct UnixStream {
+    io: IoSource<std_unix::UnixStream>,
+}
+
+impl UnixStream {
+    /// Connects to the listener at `path`.
+    ///
+    /// # Cancellation
+    /// Dropping the future closes the socket; nothing else happens.
+    pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
+        let path = path.as_ref();
+        let what = || format!("cannot connect to Unix socket {}", path.display());
+        let raw = sys::RawAddr::from_path(path).map_err(|e| context(e, what()))?;
+        let check =
+            |s: &std_unix::UnixStream| connect_result(s.take_error(), s.peer_addr().map(drop));
+        let io = connect_stream(&raw, check)
+            .await
+            .map_err(|e| context(e, what()))?;
+        Ok(UnixStream { io })
+    }
+
+    /// A connected pair of streams (`socketpair`).
+    pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
+        let (a, b) = std_unix::UnixStream::pair()?;
+        Ok((UnixStream::from_std(a)?, UnixStream::from_std(b)?))
+    }
+
+    /// Wraps a connected std stream (made non-blocking here).
+    pub fn from_std(stream: std_unix::UnixStream) -> io::Result<UnixStream> {
+        stream.set_nonblocking(true)?;
+        Ok(UnixStream {
+            io: IoSource::new(stream)?,
+        })
+    }
+
+    /// This end's address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// The peer's address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// Splits into halves for two tasks; see [`TcpStream::into_split`](super::TcpStream::into_split).
+    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        super::split::split(self.io.map(StreamInner::Unix))
+    }
+}
+
+impl AsyncRead for UnixStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_read_stream(cx, buf, |mut s, b| s.read(b))
+    }
+}
+
+impl AsyncWrite for UnixStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        self.io.poll_io(WRITABLE, cx, |mut s| s.write(buf))
+    }
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.io.get_ref().shutdown(Shutdown::Write))
+    }
+}
