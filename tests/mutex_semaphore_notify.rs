@@ -208,3 +208,25 @@ fn notify_ping_pong_across_threads() {
     });
     t.join().unwrap();
 }
+
+#[test]
+fn sync_types_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Mutex<Vec<u8>>>();
+    send_sync::<ramen::sync::MutexGuard<'static, Vec<u8>>>();
+    send_sync::<Semaphore>();
+    send_sync::<ramen::sync::SemaphorePermit<'static>>();
+    send_sync::<Notify>();
+    send_sync::<mpsc_types::Tx>();
+    send_sync::<mpsc_types::Rx>();
+    send_sync::<ramen::sync::oneshot::Sender<String>>();
+    send_sync::<ramen::sync::oneshot::Receiver<String>>();
+    fn send<T: Send>() {}
+    send::<ramen::sync::mpsc::SendFut<'static, String>>();
+    send::<ramen::sync::Lock<'static, String>>();
+}
+
+mod mpsc_types {
+    pub type Tx = ramen::sync::mpsc::Sender<String>;
+    pub type Rx = ramen::sync::mpsc::Receiver<String>;
+}
