@@ -1,0 +1,123 @@
+//! Timers: order, never early, scale, timeout drops its future, interval,
+//! and a yield-spinning task cannot starve a sleep.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use ramen::time::{interval, sleep, sleep_until, timeout};
+
+#[test]
+fn timers_fire_in_deadline_order_and_never_early() {
+    let order = ramen::block_on(async {
+        let start = Instant::now();
+        let order = Rc::new(RefCell::new(Vec::new()));
+        // Spawned in scrambled order; deadlines 5 ms apart.
+        let handles: Vec<_> = [7u64, 2, 9, 0, 4, 1, 8, 3, 6, 5]
+            .into_iter()
+            .map(|i| {
+                let order = order.clone();
+                let deadline = start + Duration::from_millis(10 + i * 5);
+                ramen::spawn(async move {
+                    sleep_until(deadline).await;
+                    assert!(Instant::now() >= deadline, "timer {i} fired early");
+                    order.borrow_mut().push(i);
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+        Rc::try_unwrap(order).unwrap().into_inner()
+    });
+    assert_eq!(order, (0..10).collect::<Vec<_>>());
+}
+
+#[test]
+fn hundred_thousand_concurrent_sleeps_complete() {
+    let done = ramen::block_on(async {
+        let done = Rc::new(Cell::new(0u32));
+        let handles: Vec<_> = (0..100_000u64)
+            .map(|i| {
+                let done = done.clone();
+                ramen::spawn(async move {
+                    sleep(Duration::from_millis(1 + i % 50)).await;
+                    done.set(done.get() + 1);
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+        done.get()
+    });
+    assert_eq!(done, 100_000);
+}
+
+#[test]
+fn timeout_drops_its_future_at_the_deadline() {
+    struct Flag(Rc<Cell<bool>>);
+    impl Drop for Flag {
+        fn drop(&mut self) {
+            self.0.set(true);
+        }
+    }
+    ramen::block_on(async {
+        let dropped = Rc::new(Cell::new(false));
+        let flag = Flag(dropped.clone());
+        let slow = async move {
+            let _flag = flag;
+            sleep(Duration::from_secs(60)).await;
+        };
+        let start = Instant::now();
+        let r = timeout(Duration::from_millis(20), slow).await;
+        assert!(r.is_err());
+        assert!(
+            dropped.get(),
+            "the inner future was dropped by the time Err returns"
+        );
+        assert!(start.elapsed() >= Duration::from_millis(20));
+        assert!(start.elapsed() < Duration::from_secs(30));
+        let ok = timeout(Duration::from_secs(10), async { 5 }).await;
+        assert_eq!(ok, Ok(5));
+    });
+}
+
+#[test]
+fn interval_first_tick_is_immediate_then_periodic() {
+    ramen::block_on(async {
+        let mut iv = interval(Duration::from_millis(30));
+        let t0 = futures::FutureExt::now_or_never(iv.tick()).expect("first tick at once");
+        let t1 = iv.tick().await;
+        assert_eq!(t1 - t0, Duration::from_millis(30));
+        assert!(Instant::now() >= t1, "never early");
+        let t2 = iv.tick().await;
+        assert_eq!(t2 - t1, Duration::from_millis(30));
+    });
+}
+
+#[test]
+fn a_yield_spinner_does_not_starve_a_sleep() {
+    ramen::block_on(async {
+        let spin_ended = Rc::new(Cell::new(None::<Instant>));
+        let s = spin_ended.clone();
+        let spinner = ramen::spawn(async move {
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_millis(200) {
+                ramen::yield_now().await;
+            }
+            s.set(Some(Instant::now()));
+        });
+        let start = Instant::now();
+        sleep(Duration::from_millis(10)).await;
+        let woke = Instant::now();
+        assert!(woke >= start + Duration::from_millis(10));
+        assert!(
+            spin_ended.get().is_none(),
+            "the sleep fired only after the 200 ms spinner ended ({:?})",
+            woke - start
+        );
+        spinner.await.unwrap();
+        assert!(spin_ended.get().unwrap() > woke);
+    });
+}
