@@ -41,7 +41,8 @@
 //! | file | what it is |
 //! |---|---|
 //! | `lib.rs` | this map, and the public re-exports |
-//! | `runtime.rs` | [`Runtime`], [`block_on`], and the loop above (`Core::turn`) |
+//! | `runtime.rs` | [`Runtime`], [`block_on`]: create, run, drop |
+//! | `event_loop.rs` | the loop above: `Core::run`, `Core::run_task`, `Core::turn` |
 //! | `blocking.rs` | [`spawn_blocking`]: the bounded pool of OS threads, and its shutdown |
 //! | `builder.rs` | [`Builder`]: budget, blocking pool size, with the reasons for each default |
 //! | `spawn.rs` | [`spawn`], [`TaskBuilder`], [`Spawner`] (`LocalSpawn`), [`yield_now`] |
@@ -71,6 +72,7 @@ mod blocking;
 mod builder;
 mod context;
 mod diag;
+mod event_loop;
 mod inbox;
 pub mod io;
 mod join;

@@ -6,7 +6,7 @@
 
 use std::cell::Cell;
 
-use crate::runtime::{Core, Runtime};
+use crate::event_loop::Core;
 
 #[derive(Default)]
 pub(crate) struct Counters {
@@ -23,7 +23,7 @@ impl Counters {
         let (blocking_threads, blocking_jobs_queued, blocking_jobs_running) =
             core.blocking.get().map_or((0, 0, 0), |pool| pool.stats());
         Metrics {
-            tasks_alive: Runtime::live_tasks(core),
+            tasks_alive: core.live_tasks(),
             tasks_spawned: self.spawned.get(),
             polls: self.polls.get(),
             local_wakes: self.local_wakes.get(),

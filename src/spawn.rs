@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use futures_task::{FutureObj, LocalFutureObj, LocalSpawn, Spawn, SpawnError};
 
 use crate::context;
-use crate::runtime::Core;
+use crate::event_loop::Core;
 use crate::task::JoinHandle;
 
 const OUTSIDE: &str = "ramen::spawn called outside a ramen runtime: there is no event loop on \

@@ -1,0 +1,503 @@
+//! The event loop: the one loop that drives tasks, I/O and timers.
+//!
+//! **Naive approach:** `loop { for each task { poll it } }`. **Its problems:**
+//! it polls tasks that cannot progress, burns a core while everything waits,
+//! and never notices a socket becoming readable.
+//!
+//! **What this file does:** the loop drawn in `lib.rs`. Tasks live in a
+//! `Slab` (`Core::tasks`); only *woken* tasks are in the [`RunQueue`]; when
+//! none are left (or the budget is spent) the loop asks the [`Reactor`] to wait
+//! for I/O until the next timer deadline, fires due timers, moves remote wakes
+//! from the [`Inbox`] into the run queue, and releases the tasks that called
+//! `yield_now`. Then it polls again.
+//!
+//! # Invariants
+//! - Only this thread touches `Core`: it is reached through `Rc` and the
+//!   thread-local in `context.rs`, never from a waker.
+//! - A task is polled only via a [`TaskRef`] whose id matches its slot.
+//! - When a `Runtime` drops, every task's future is dropped here, on this thread.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::io;
+use std::panic::Location;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering as StdOrdering};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use slab::Slab;
+
+use crate::builder::Config;
+use crate::diag::stall::Stuck;
+use crate::diag::{Diag, EventKind};
+use crate::inbox::Inbox;
+use crate::loom::Arc;
+use crate::reactor::Reactor;
+use crate::run_queue::{RunQueue, TaskRef};
+use crate::task::{JoinHandle, Runnable, TaskCell, TaskMeta};
+use crate::timers::Timers;
+use crate::waker::{Header, waker_ref};
+
+/// Slab key reserved for the `block_on` future (never a slab index).
+const MAIN_KEY: usize = usize::MAX;
+
+/// Runtime ids start at 1: 0 means "no runtime" in `context.rs`.
+static NEXT_RUNTIME_ID: AtomicUsize = AtomicUsize::new(1);
+
+/// The state of one runtime; lives in an `Rc` on its thread.
+pub(crate) struct Core {
+    id: usize,
+    pub(crate) config: Config,
+    tasks: RefCell<Slab<Rc<dyn Runnable>>>,
+    run_queue: RunQueue,
+    /// Wakers of tasks that called `yield_now`: released after the next reactor turn.
+    deferred: RefCell<Vec<Waker>>,
+    /// Same, for this runtime's own tasks: their queue slot is already
+    /// claimed, so releasing them is a plain push (no atomics).
+    deferred_tasks: RefCell<Vec<TaskRef>>,
+    inbox: Arc<Inbox>,
+    pub(crate) reactor: Rc<Reactor>,
+    pub(crate) timers: Rc<Timers>,
+    next_task_id: Cell<u64>,
+    shutting_down: Cell<bool>,
+    remote_buf: RefCell<Vec<TaskRef>>,
+    /// Headers of finished tasks, reused by `spawn` (see `recycle_header`).
+    header_pool: RefCell<Vec<Arc<Header>>>,
+    /// The `spawn_blocking` pool, created by the first call (see `blocking.rs`).
+    pub(crate) blocking: std::cell::OnceCell<crate::blocking::Pool>,
+    pub(crate) metrics: crate::metrics::Counters,
+    /// Slow-poll detector, stall explanation, recorder (see `diag/`).
+    pub(crate) diag: Diag,
+    weak_self: std::rc::Weak<Core>,
+}
+
+impl Core {
+    /// Creates the core of a runtime: its poller (an epoll or kqueue fd plus
+    /// a notify fd) is the only OS resource it opens up front.
+    pub(crate) fn new(config: Config) -> io::Result<Rc<Core>> {
+        let poller = polling::Poller::new().map_err(|e| {
+            io::Error::new(e.kind(), format!("ramen: cannot create the poller: {e}"))
+        })?;
+        let poller = Arc::new(poller);
+        let id = NEXT_RUNTIME_ID.fetch_add(1, StdOrdering::Relaxed);
+        let unpark = Box::new(PollerUnpark(poller.clone()));
+        let diag = Diag::new(&config.diag);
+        let core = Rc::new_cyclic(|weak_self| Core {
+            weak_self: weak_self.clone(),
+            id,
+            config,
+            tasks: RefCell::new(Slab::new()),
+            run_queue: RunQueue::default(),
+            deferred: RefCell::new(Vec::new()),
+            deferred_tasks: RefCell::new(Vec::new()),
+            inbox: Arc::new(Inbox::new(id, unpark)),
+            reactor: Rc::new(Reactor::new(poller)),
+            timers: Rc::new(Timers::default()),
+            next_task_id: Cell::new(1),
+            shutting_down: Cell::new(false),
+            remote_buf: RefCell::new(Vec::new()),
+            header_pool: RefCell::new(Vec::new()),
+            blocking: std::cell::OnceCell::new(),
+            metrics: Default::default(),
+            diag,
+        });
+        Ok(core)
+    }
+
+    pub(crate) fn live_tasks(&self) -> usize {
+        self.tasks.borrow().len()
+    }
+
+    /// The loop: runs until `future` (the `block_on` future) completes.
+    ///
+    /// Loop invariant: every task that can make progress is in the run
+    /// queue, in the inbox, or will be woken by the reactor, a timer, or a
+    /// `yield_now` deferral released at the end of `turn`.
+    pub(crate) fn run<F: Future + ?Sized>(&self, mut future: Pin<&mut F>) -> F::Output {
+        let core = self;
+        let main = Arc::new(Header::new_scheduled(
+            TaskRef {
+                key: MAIN_KEY,
+                id: core.next_id(),
+            },
+            core.inbox.clone(),
+        ));
+        core.run_queue.push(main.task);
+        let main_waker = waker_ref(&main);
+        if core.diag.recorder.is_some() {
+            let label = String::from("block_on");
+            core.diag.record(EventKind::Spawn {
+                task: main.task.id,
+                label,
+            });
+        }
+        loop {
+            let mut budget = core.config.budget;
+            while budget > 0 {
+                let Some(task) = core.run_queue.pop() else {
+                    break;
+                };
+                budget -= 1;
+                if task.key != MAIN_KEY {
+                    core.run_task(task);
+                    continue;
+                }
+                if task.id != main.task.id {
+                    continue; // a stale entry from an earlier block_on
+                }
+                main.begin_poll();
+                core.metrics.polls.set(core.metrics.polls.get() + 1);
+                let started = core.diag.timing.then(|| core.poll_started());
+                let poll = future.as_mut().poll(&mut Context::from_waker(&main_waker));
+                if let Some(started) = started {
+                    core.poll_finished(started, main.task.id, None, poll.is_ready());
+                }
+                if let Poll::Ready(output) = poll {
+                    main.complete();
+                    return output;
+                }
+            }
+            if budget == 0 && !core.run_queue.is_empty() {
+                core.metrics
+                    .forced_yields
+                    .set(core.metrics.forced_yields.get() + 1);
+                if core.diag.recorder.is_some() {
+                    let ready = core.run_queue.len();
+                    core.diag.record(EventKind::ForcedYield { ready });
+                }
+            }
+            core.turn(&main);
+        }
+    }
+
+    pub(crate) fn id(&self) -> usize {
+        self.id
+    }
+
+    pub(crate) fn next_id(&self) -> u64 {
+        let id = self.next_task_id.get();
+        self.next_task_id.set(id + 1);
+        id
+    }
+
+    /// Local wake path (see `waker.rs`): no lock, no syscall.
+    #[inline]
+    pub(crate) fn schedule_local(&self, task: TaskRef) {
+        if self.diag.recorder.is_some() {
+            self.diag.record(EventKind::Wake {
+                task: task.id,
+                remote: false,
+            });
+        }
+        self.metrics
+            .local_wakes
+            .set(self.metrics.local_wakes.get() + 1);
+        self.run_queue.push(task);
+    }
+
+    /// A header for a new task: a recycled one if the pool has one.
+    fn new_header(&self, task: TaskRef) -> Arc<Header> {
+        if let Some(mut header) = self.header_pool.borrow_mut().pop() {
+            if let Some(h) = Arc::get_mut(&mut header) {
+                h.reuse(task);
+                return header;
+            }
+        }
+        Arc::new(Header::new_scheduled(task, self.inbox.clone()))
+    }
+
+    /// Keeps a finished task's header for reuse if no waker still points at
+    /// it (a header still shared is simply dropped).
+    pub(crate) fn recycle_header(&self, header: Arc<Header>) {
+        const MAX_POOLED: usize = 1024;
+        if header.runtime_id() != self.id || self.shutting_down.get() {
+            return;
+        }
+        let mut pool = self.header_pool.borrow_mut();
+        if pool.len() < MAX_POOLED && Arc::strong_count(&header) == 1 {
+            pool.push(header);
+        }
+    }
+
+    /// Parks `waker` until after the next reactor turn (`yield_now`).
+    pub(crate) fn defer(&self, waker: &Waker) {
+        match crate::waker::header_of(waker) {
+            Some(header) if header.runtime_id() == self.id => {
+                // If the bit was already set, the task was woken during this
+                // poll and is queued already: nothing to add.
+                if header.try_claim() {
+                    self.deferred_tasks.borrow_mut().push(header.task);
+                }
+            }
+            _ => self.deferred.borrow_mut().push(waker.clone()),
+        }
+    }
+
+    /// Creates a task and queues it; it first runs at the next scheduling point.
+    pub(crate) fn spawn<F>(
+        &self,
+        future: F,
+        name: Option<Box<str>>,
+        location: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+    {
+        let id = self.next_id();
+        let mut tasks = self.tasks.borrow_mut();
+        let entry = tasks.vacant_entry();
+        let task = TaskRef {
+            key: entry.key(),
+            id,
+        };
+        let header = self.new_header(task);
+        let cell = TaskCell::new(header, TaskMeta { id, name, location }, future);
+        if self.shutting_down.get() {
+            // A destructor spawned during shutdown: the task is cancelled at
+            // once instead of being queued into a loop that no longer runs.
+            drop(tasks);
+            cell.cancel();
+            return JoinHandle::new(cell, id);
+        }
+        entry.insert(cell.clone());
+        drop(tasks);
+        if self.diag.recorder.is_some() {
+            let label = cell.meta().to_string();
+            self.diag.record(EventKind::Spawn { task: id, label });
+        }
+        self.run_queue.push(task);
+        self.metrics.spawned.set(self.metrics.spawned.get() + 1);
+        JoinHandle::new(cell, id)
+    }
+
+    /// Polls one queued task, if `task` still names a live one.
+    fn run_task(&self, task: TaskRef) {
+        let runnable = match self.tasks.borrow().get(task.key) {
+            Some(r) if r.meta().id == task.id => r.clone(),
+            // Stale entry: the task finished and its slot may be reused.
+            _ => return,
+        };
+        let header = runnable.header();
+        header.begin_poll();
+        let waker = waker_ref(header);
+        let mut cx = Context::from_waker(&waker);
+        self.metrics.polls.set(self.metrics.polls.get() + 1);
+        let started = self.diag.timing.then(|| self.poll_started());
+        let ready = runnable.run(&mut cx).is_ready();
+        if let Some(started) = started {
+            self.poll_finished(started, task.id, Some(runnable.meta()), ready);
+        }
+        if ready {
+            self.tasks.borrow_mut().try_remove(task.key);
+        }
+    }
+
+    /// Wall-clock and recorder-clock time at the start of a timed poll.
+    fn poll_started(&self) -> (Instant, Duration) {
+        (Instant::now(), self.diag.now())
+    }
+
+    /// After a timed poll: the slow-poll warning and the recorder's entry.
+    #[cold]
+    fn poll_finished(
+        &self,
+        (wall, at): (Instant, Duration),
+        id: u64,
+        meta: Option<&TaskMeta>,
+        ready: bool,
+    ) {
+        let held = wall.elapsed();
+        if let Some(slow) = &self.diag.slow {
+            if held >= slow.threshold {
+                let waiting = self.run_queue.len()
+                    + self.deferred.borrow().len()
+                    + self.deferred_tasks.borrow().len();
+                let due = self.timers.count_due(Instant::now());
+                if let Some(line) = slow.check(meta, id, held, waiting, due) {
+                    self.diag.warn(line);
+                }
+            }
+        }
+        if let Some(rec) = &self.diag.recorder {
+            let dur = self.diag.now().saturating_sub(at);
+            rec.borrow_mut().push(
+                at,
+                EventKind::Poll {
+                    task: id,
+                    dur,
+                    ready,
+                },
+            );
+        }
+    }
+
+    /// Explains a stall (see `diag/stall.rs`) if nothing at all can wake
+    /// the live tasks: called after an idle wait of the grace period.
+    #[cold]
+    fn check_stall(&self, main: &Arc<Header>) {
+        let Some(watch) = &self.diag.stall else {
+            return;
+        };
+        let blocking_busy = self.blocking.get().is_some_and(|pool| {
+            let (_, queued, running) = pool.stats();
+            queued + running > 0
+        });
+        if !self.run_queue.is_empty()
+            || !self.timers.is_empty()
+            || blocking_busy
+            || self.reactor.has_waiters()
+        {
+            return;
+        }
+        // Each header is referenced once by its owner (the task cell, or
+        // `block_on` for the main future); anything more is a waker.
+        let mut stuck = vec![Stuck {
+            who: format!("the block_on future (id {})", main.task.id),
+            outside_wakers: Arc::strong_count(main) - 1,
+        }];
+        for (_, task) in self.tasks.borrow().iter() {
+            stuck.push(Stuck {
+                who: task.meta().to_string(),
+                outside_wakers: Arc::strong_count(task.header()) - 1,
+            });
+        }
+        if let Some(line) = watch.report(self.metrics.polls.get(), &stuck) {
+            self.diag.warn(line);
+        }
+    }
+
+    /// One reactor turn: wait for I/O (not at all if work is ready), fire
+    /// timers, collect remote wakes, release yielders.
+    fn turn(&self, main: &Arc<Header>) {
+        let work_ready = !self.run_queue.is_empty()
+            || !self.deferred.borrow().is_empty()
+            || !self.deferred_tasks.borrow().is_empty();
+        let timeout = if work_ready {
+            Some(Duration::ZERO)
+        } else {
+            self.timers
+                .next_deadline()
+                .map(|d| d.saturating_duration_since(Instant::now()))
+        };
+        // Nothing to wait for but I/O and other threads: sleep at most the
+        // stall grace period, then check whether anything can still happen.
+        let stall_probe = timeout.is_none() && self.diag.stall.is_some();
+        let timeout = match (&self.diag.stall, stall_probe) {
+            (Some(watch), true) => Some(watch.grace),
+            _ => timeout,
+        };
+        let blocking_wait = timeout != Some(Duration::ZERO);
+        let mut io_events = 0;
+        // With work ready and no fd registered there is nothing to ask the
+        // kernel: skip the syscall (yield-heavy code stays cheap).
+        if blocking_wait || self.reactor.len() > 0 {
+            let parked = blocking_wait && self.inbox.park();
+            let timeout = if blocking_wait && !parked {
+                Some(Duration::ZERO)
+            } else {
+                timeout
+            };
+            self.metrics
+                .reactor_waits
+                .set(self.metrics.reactor_waits.get() + 1);
+            match self.reactor.wait(timeout) {
+                Ok(n) => io_events = n,
+                // epoll_wait fails only on a broken poller (EBADF/EINVAL) or
+                // out of memory; say so instead of spinning silently.
+                Err(e) => eprintln!("ramen: reactor wait failed: {e}"),
+            }
+            if io_events > 0 && self.diag.recorder.is_some() {
+                self.diag.record(EventKind::Io { fds: io_events });
+            }
+            if parked {
+                self.inbox.unparked();
+            }
+        }
+        if !self.timers.is_empty() {
+            let mut due = Vec::new();
+            let fired = self.timers.fire_due(Instant::now(), &mut due);
+            if fired > 0 && self.diag.recorder.is_some() {
+                self.diag.record(EventKind::Timers { fired });
+            }
+        }
+        self.drain_inbox();
+        if stall_probe && io_events == 0 && self.run_queue.is_empty() {
+            self.check_stall(main);
+        }
+        self.run_queue
+            .extend(self.deferred_tasks.borrow_mut().drain(..));
+        let deferred = std::mem::take(&mut *self.deferred.borrow_mut());
+        for w in deferred {
+            w.wake();
+        }
+    }
+
+    /// Moves remote wakes into the run queue. Their `SCHEDULED` bit was set
+    /// by the waker, so each is a single entry.
+    fn drain_inbox(&self) {
+        let mut buf = self.remote_buf.borrow_mut();
+        self.inbox.drain_into(&mut buf);
+        if !buf.is_empty() {
+            let n = buf.len() as u64;
+            if self.diag.recorder.is_some() {
+                for t in buf.iter() {
+                    self.diag.record(EventKind::Wake {
+                        task: t.id,
+                        remote: true,
+                    });
+                }
+            }
+            self.metrics
+                .remote_wakes
+                .set(self.metrics.remote_wakes.get() + n);
+            self.run_queue.extend(buf.drain(..));
+        }
+    }
+
+    /// Cancels every task (dropping its future here), timer and waiter.
+    pub(crate) fn shutdown(&self) {
+        self.shutting_down.set(true);
+        self.inbox.close();
+        // Queued blocking jobs are cancelled; running ones are not waited for.
+        if let Some(pool) = self.blocking.get() {
+            pool.close();
+        }
+        // Tasks' destructors may wake or spawn; `spawn` cancels at once while
+        // shutting down, so this loop ends. Drain in batches to stay O(n).
+        loop {
+            let batch: Vec<Rc<dyn Runnable>> = self.tasks.borrow_mut().drain().collect();
+            if batch.is_empty() {
+                break;
+            }
+            for task in &batch {
+                task.cancel();
+            }
+        }
+        self.run_queue.clear();
+        self.deferred.borrow_mut().clear();
+        self.deferred_tasks.borrow_mut().clear();
+        self.header_pool.borrow_mut().clear();
+        self.timers.clear();
+        self.reactor.clear_wakers();
+        self.shutting_down.set(false);
+    }
+}
+
+impl Core {
+    pub(crate) fn spawner(&self) -> crate::Spawner {
+        // The thread-local holds a plain pointer, not the `Rc`; spawners
+        // reach the core through a weak self-reference made at build time.
+        crate::Spawner::new(self.weak_self.clone())
+    }
+}
+
+/// The poller's `notify`, shared with wakers through the inbox.
+pub(crate) struct PollerUnpark(pub(crate) Arc<polling::Poller>);
+
+impl crate::inbox::Unpark for PollerUnpark {
+    fn unpark(&self) {
+        self.0.unpark();
+    }
+}
