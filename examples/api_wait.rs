@@ -30,8 +30,9 @@
 //!   make computation faster, they stop you from waiting;
 //! - the timeline of run 2: one row per task, `█` when it held the (single)
 //!   thread. The calls run for an instant to send, then wait (`·`) while
-//!   `cpu work` computes; when the answers arrive they run again briefly. At
-//!   no moment are two rows `█`: one thread, taking turns.
+//!   `cpu work` computes; when the answers arrive they run again briefly.
+//!   One thread, taking turns: a column covers a few milliseconds, so several
+//!   short turns can land in the same column, but no two polls overlap.
 
 use std::cell::Cell;
 use std::io::{Read, Write};
@@ -399,7 +400,7 @@ fn main() {
     let warnings = rt.warnings();
     drop(rt); // writes the trace file, if one was asked for
 
-    println!("timeline of run 2 (one thread: at most one row is █ at any moment):");
+    println!("timeline of run 2 (one thread: the rows take turns holding it):");
     print!("{timeline}");
     println!(
         "runtime: {} tasks, {} polls, {} reactor waits (each an epoll_wait / kevent)",

@@ -1,0 +1,244 @@
+//! # starvation — one task that never awaits stops every other task
+//!
+//! ```text
+//! cargo run --example starvation
+//! cargo run --example starvation -- --hog-ms 2000 --tick-ms 50
+//! ```
+//!
+//! ramen is cooperative: a task gives the thread back only at an `.await`
+//! that is not ready. Two tasks share one thread here:
+//! - a **heartbeat** that sleeps `--tick-ms` (100 ms) in a loop and prints how
+//!   late each wake-up was;
+//! - a **hog** that, after a short pause, computes for `--hog-ms` (1000 ms).
+//!
+//! The program runs three times:
+//! 1. **frozen**: the hog's loop never awaits. The heartbeat, due every
+//!    100 ms, is not polled until the hog is done: one wake-up is about a
+//!    second late. The runtime cannot interrupt the hog (nothing can stop a
+//!    coroutine by force), but its slow-poll detector measures the poll once
+//!    it returns and names the culprit with the line that spawned it. The
+//!    warning goes to stderr; this example also prints it from
+//!    `Runtime::warnings()` to stdout, labelled `runtime warning [frozen]:`.
+//! 2. **fix 1, `ramen::yield_now()`** every `--chunk-ms` (1 ms) of the loop:
+//!    the heartbeat runs between chunks, at most one chunk late.
+//! 3. **fix 2, `ramen::spawn_blocking`**: the loop runs on a pool thread;
+//!    the task just awaits its result and the runtime's thread stays free.
+//!
+//! What to look for: each run's heartbeat lines (`N ms late`), its
+//! `max heartbeat delay [...]` line, the warning of run 1 and none in runs 2
+//! and 3, the timeline of run 1 (the hog's row is one solid block), and the
+//! summary at the end.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use ramen::TaskBuilder;
+
+const USAGE: &str = "usage: starvation [--hog-ms MS] [--tick-ms MS] [--chunk-ms MS]";
+
+struct Args {
+    hog_ms: u64,
+    tick: Duration,
+    chunk_ms: u64,
+}
+
+fn parse_args() -> Args {
+    let mut args = Args {
+        hog_ms: 1000,
+        tick: Duration::from_millis(100),
+        chunk_ms: 1,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().and_then(|v| v.parse::<u64>().ok());
+        match (flag.as_str(), value) {
+            ("--hog-ms", Some(v)) => args.hog_ms = v.max(1),
+            ("--tick-ms", Some(v)) => args.tick = Duration::from_millis(v.max(1)),
+            ("--chunk-ms", Some(v)) => args.chunk_ms = v.max(1),
+            _ => {
+                eprintln!("{USAGE}");
+                std::process::exit(if flag == "--help" { 0 } else { 2 });
+            }
+        }
+    }
+    args
+}
+
+/// `iters` steps of a linear congruential generator: pure computation.
+fn crunch(iters: u64, seed: u64) -> u64 {
+    let mut x = seed;
+    for _ in 0..iters {
+        x = std::hint::black_box(
+            x.wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407),
+        );
+    }
+    x
+}
+
+/// How many `crunch` iterations take one millisecond on this machine.
+fn iterations_per_ms() -> u64 {
+    let mut iters = 10_000u64;
+    loop {
+        let t = Instant::now();
+        crunch(iters, 1);
+        let took = t.elapsed();
+        if took >= Duration::from_millis(20) {
+            return (iters as f64 / (took.as_secs_f64() * 1000.0)).max(1.0) as u64;
+        }
+        iters *= 2;
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Hog {
+    NeverAwaits,
+    YieldNow,
+    SpawnBlocking,
+}
+
+impl Hog {
+    fn label(self) -> &'static str {
+        match self {
+            Hog::NeverAwaits => "frozen",
+            Hog::YieldNow => "yield_now",
+            Hog::SpawnBlocking => "spawn_blocking",
+        }
+    }
+}
+
+/// The hog waits a little (so the heartbeat is seen ticking normally first),
+/// then computes `iters` iterations without a single `.await`.
+async fn hog_never_awaits(pause: Duration, iters: u64) -> u64 {
+    ramen::time::sleep(pause).await;
+    crunch(iters, 7) // holds the thread until done
+}
+
+/// Fix 1: the same loop in chunks, with `yield_now()` between them.
+async fn hog_yielding(pause: Duration, iters: u64, chunk: u64) -> u64 {
+    ramen::time::sleep(pause).await;
+    let mut x = 7;
+    let mut left = iters;
+    while left > 0 {
+        let n = left.min(chunk);
+        x = crunch(n, x);
+        left -= n;
+        ramen::yield_now().await; // let the heartbeat (and I/O, timers) run
+    }
+    x
+}
+
+/// Fix 2: the same loop on a `spawn_blocking` thread; this task only waits.
+async fn hog_offloaded(pause: Duration, iters: u64) -> u64 {
+    ramen::time::sleep(pause).await;
+    ramen::spawn_blocking(move || crunch(iters, 7))
+        .await
+        .expect("the blocking job does not panic")
+}
+
+/// Sleeps `tick` in a loop until `stop`, printing how late each wake-up was.
+async fn heartbeat(tick: Duration, stop: Rc<Cell<bool>>, t0: Instant) -> Vec<Duration> {
+    let mut delays = Vec::new();
+    while !stop.get() {
+        let asked = Instant::now();
+        ramen::time::sleep(tick).await;
+        let late = asked.elapsed().saturating_sub(tick);
+        let mark = if late >= tick { "  <- frozen" } else { "" };
+        println!(
+            "  [{:>5} ms] heartbeat {:>4} ms late{mark}",
+            t0.elapsed().as_millis(),
+            late.as_millis()
+        );
+        delays.push(late);
+    }
+    delays
+}
+
+/// One run: heartbeat + hog on a fresh runtime. Returns the max delay.
+fn run(kind: Hog, args: &Args, per_ms: u64) -> Duration {
+    let pause = args.tick * 5 / 2;
+    let iters = per_ms * args.hog_ms;
+    let chunk = per_ms * args.chunk_ms;
+    let rt = ramen::Runtime::builder()
+        // 100 ms is the debug-build default; set here so release builds warn too.
+        .slow_poll_threshold(Some(Duration::from_millis(100)))
+        .record_timeline(kind == Hog::NeverAwaits)
+        .build()
+        .expect("runtime");
+    let t0 = Instant::now();
+    let delays = rt.block_on(async move {
+        let stop = Rc::new(Cell::new(false));
+        let beat =
+            TaskBuilder::new()
+                .name("heartbeat")
+                .spawn(heartbeat(args.tick, stop.clone(), t0));
+        let hog = TaskBuilder::new().name("hog");
+        let hog = match kind {
+            // The warning of run 1 names this line (tests/examples_waiting.rs checks it).
+            Hog::NeverAwaits => hog.spawn(hog_never_awaits(pause, iters)),
+            Hog::YieldNow => hog.spawn(hog_yielding(pause, iters, chunk)),
+            Hog::SpawnBlocking => hog.spawn(hog_offloaded(pause, iters)),
+        };
+        std::hint::black_box(hog.await.expect("hog"));
+        let hog_took = t0.elapsed().saturating_sub(pause);
+        println!(
+            "  [{:>5} ms] hog done: {} ms of computing took {} ms of wall time",
+            t0.elapsed().as_millis(),
+            args.hog_ms,
+            hog_took.as_millis()
+        );
+        // Two more beats to show the heartbeat back to normal, then stop.
+        ramen::time::sleep(args.tick * 2).await;
+        stop.set(true);
+        beat.await.expect("heartbeat")
+    });
+    let max = delays.iter().copied().max().unwrap_or_default();
+    println!(
+        "max heartbeat delay [{}]: {} ms",
+        kind.label(),
+        max.as_millis()
+    );
+    let warnings = rt.warnings();
+    if warnings.is_empty() {
+        println!("runtime warnings [{}]: none", kind.label());
+    }
+    for w in &warnings {
+        println!("runtime warning [{}]: {w}", kind.label());
+    }
+    if let Some(timeline) = rt.timeline(72) {
+        println!("timeline [{}]:", kind.label());
+        print!("{timeline}");
+    }
+    println!();
+    max
+}
+
+fn main() {
+    let args = parse_args();
+    let per_ms = iterations_per_ms();
+    println!(
+        "a heartbeat every {} ms, and a hog that computes for {} ms, on one thread\n",
+        args.tick.as_millis(),
+        args.hog_ms
+    );
+
+    println!("run 1: the hog's loop never awaits");
+    let frozen = run(Hog::NeverAwaits, &args, per_ms);
+    println!(
+        "run 2 (fix 1): ramen::yield_now().await every {} ms of the loop",
+        args.chunk_ms
+    );
+    let yielded = run(Hog::YieldNow, &args, per_ms);
+    println!("run 3 (fix 2): the loop moved to ramen::spawn_blocking");
+    let offloaded = run(Hog::SpawnBlocking, &args, per_ms);
+
+    println!("summary, max heartbeat delay:");
+    println!("  hog never awaits         {:>5} ms", frozen.as_millis());
+    println!("  fix 1, yield_now         {:>5} ms", yielded.as_millis());
+    println!("  fix 2, spawn_blocking    {:>5} ms", offloaded.as_millis());
+    println!(
+        "one coroutine that holds the thread stops everything; the runtime cannot stop it by \
+         force, only name it. Await often, or move the work off the thread."
+    );
+}
