@@ -1,0 +1,83 @@
+//! Timer workload: `n` tasks each sleep a random 1–100 ms (seeded xorshift,
+//! the same durations for every contender); the result is the wall time from
+//! the first spawn until the last task is done. The ideal is the longest
+//! sleep (100 ms); everything above it is timer and scheduling overhead.
+//!
+//! The floor is a sorted deadline list on one thread: sort, then
+//! `thread::sleep` until the earliest deadline and pop everything due.
+
+use std::time::{Duration, Instant};
+
+use crate::XorShift;
+
+/// The seeded sleep durations: `n` values in 1..=100 ms.
+pub fn durations(n: usize) -> Vec<Duration> {
+    let mut rng = XorShift::new(0x5EED_0001);
+    (0..n)
+        .map(|_| Duration::from_millis(rng.range(1, 100)))
+        .collect()
+}
+
+/// ramen: one task per `ramen::time::sleep`; returns the wall time.
+pub fn timers_ramen(rt: &ramen::Runtime, ds: &[Duration]) -> Duration {
+    rt.block_on(async {
+        let start = Instant::now();
+        let handles: Vec<_> = ds
+            .iter()
+            .map(|&d| ramen::spawn(ramen::time::sleep(d)))
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+        start.elapsed()
+    })
+}
+
+/// tokio: one `spawn_local` task per `tokio::time::sleep`.
+pub fn timers_tokio(rt: &tokio::runtime::Runtime, ds: &[Duration]) -> Duration {
+    crate::tokio_local(rt, async {
+        let start = Instant::now();
+        let handles: Vec<_> = ds
+            .iter()
+            .map(|&d| tokio::task::spawn_local(tokio::time::sleep(d)))
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+        start.elapsed()
+    })
+}
+
+/// smol: one `LocalExecutor` task per `async_io::Timer::after`.
+pub fn timers_smol<'a>(ex: &'a async_executor::LocalExecutor<'a>, ds: &[Duration]) -> Duration {
+    crate::smol_run(ex, async {
+        let start = Instant::now();
+        let handles: Vec<_> = ds
+            .iter()
+            .map(|&d| ex.spawn(async_io::Timer::after(d)))
+            .collect();
+        for h in handles {
+            h.await;
+        }
+        start.elapsed()
+    })
+}
+
+/// The floor: a sorted deadline list and `thread::sleep`.
+pub fn timers_floor(ds: &[Duration]) -> Duration {
+    let start = Instant::now();
+    let mut deadlines: Vec<Instant> = ds.iter().map(|&d| start + d).collect();
+    deadlines.sort_unstable();
+    let mut next = 0;
+    while next < deadlines.len() {
+        let now = Instant::now();
+        if deadlines[next] > now {
+            std::thread::sleep(deadlines[next] - now);
+            continue;
+        }
+        while next < deadlines.len() && deadlines[next] <= now {
+            next += 1;
+        }
+    }
+    start.elapsed()
+}
