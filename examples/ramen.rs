@@ -428,6 +428,7 @@ fn main() {
     );
     // Per-thread costs from the largest thread run, to project the skipped sizes.
     let mut per_thread: Option<(usize, Outcome, Option<(u64, u64)>)> = None;
+    let mut compared = None;
     for &pots in &args.sizes {
         println!("{pots} pots:");
         let (one, one_memory) = measured(sampler.as_ref(), || one_cook(pots, args.boil, stir));
@@ -480,17 +481,33 @@ fn main() {
                 args.boil.as_millis()
             );
         }
+        compared = Some((pots, one.wall, many.wall, one_memory, many_memory));
         per_thread = Some((pots, many, many_memory));
     }
     println!();
-    println!("why threads stop scaling: every cook is an OS thread with its own stack (2 MiB of");
+    if let Some((pots, one, many, one_mem, many_mem)) = compared {
+        print!(
+            "largest size both kitchens cooked, {pots} pots: the threads took {:.1}x the wall time",
+            many.as_secs_f64() / one.as_secs_f64().max(1e-9)
+        );
+        match (one_mem, many_mem) {
+            (Some((_, a)), Some((_, b))) => {
+                println!(
+                    " and {} of resident memory against {}",
+                    fmt_bytes(b),
+                    fmt_bytes(a)
+                )
+            }
+            _ => println!(),
+        }
+    }
     println!(
-        "address space reserved, some of it resident), created by a system call and scheduled"
+        "why threads stop scaling: every cook is an OS thread with its own stack (2 MiB of \
+         address space reserved, a few KiB resident; glibc adds malloc arenas of up to 64 MiB \
+         of address space), created by a system call and scheduled by the kernel, and the OS \
+         caps how many can exist (limits above). A coroutine is a few hundred bytes on the \
+         heap, and the one cook never stands by a pot: while the water boils it is at the next \
+         one. (The one cook still stirs one pot at a time: coroutines do not make computation \
+         faster, they stop you waiting.)"
     );
-    println!("by the kernel; the OS caps how many can exist (limits above). A coroutine is a few");
-    println!("hundred bytes on the heap, and the one cook never stands by a pot: while the water");
-    println!(
-        "boils it is at the next one. (The one cook still stirs one pot at a time: coroutines"
-    );
-    println!("do not make computation faster, they stop you waiting.)");
 }
