@@ -41,6 +41,7 @@
 //! | file | what it is |
 //! |---|---|
 //! | `lib.rs` | this map, and the public re-exports |
+//! | `guide.rs` | [`guide`]: one `TcpStream::read` followed from `spawn` to `Ready`, naming every function on the way |
 //! | `runtime.rs` | [`Runtime`], [`block_on`]: create, run, drop |
 //! | `event_loop.rs` | the loop above: `Core::run`, `Core::run_task`, `Core::turn` |
 //! | `blocking.rs` | [`spawn_blocking`]: the bounded pool of OS threads, and its shutdown |
@@ -73,6 +74,7 @@ mod builder;
 mod context;
 mod diag;
 mod event_loop;
+pub mod guide;
 mod inbox;
 pub mod io;
 mod join;

@@ -1,0 +1,167 @@
+//! # Guide: one `read`, followed through the whole runtime
+//!
+//! This module has no code. It follows a single
+//! [`TcpStream`](crate::net::TcpStream) read from the moment its task is
+//! spawned until the bytes come back, naming each function on the way, so you
+//! can open the files side by side and step through them. Private functions
+//! are written in `backticks`; the file each one lives in is given as you meet
+//! it.
+//!
+//! The program we follow:
+//!
+//! ```
+//! use std::time::Duration;
+//! use ramen::io::{AsyncReadExt, AsyncWriteExt};
+//! use ramen::net::{TcpListener, TcpStream};
+//!
+//! ramen::block_on(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+//!     let addr = listener.local_addr().unwrap();
+//!
+//!     // ① spawn: queued, not run yet
+//!     let reader = ramen::spawn(async move {
+//!         let mut stream = TcpStream::connect(addr).await.unwrap();
+//!         let mut buf = [0u8; 5];
+//!         // ② … ⑦ this one line is the whole guide
+//!         let n = stream.read(&mut buf).await.unwrap();
+//!         buf[..n].to_vec()
+//!     });
+//!
+//!     let (mut peer, _) = listener.accept().await.unwrap();
+//!     ramen::time::sleep(Duration::from_millis(20)).await; // the "server" is slow
+//!     peer.write_all(b"hello").await.unwrap(); // ⑤ makes the socket readable
+//!     assert_eq!(reader.await.unwrap(), b"hello");
+//! });
+//! ```
+//!
+//! Sync code would call `read` and the thread would sleep inside the kernel
+//! until the bytes arrive — and nothing else on the thread would run. Here the
+//! read *returns* when there is nothing to read, and the task is picked up
+//! again when there is. What follows is how.
+//!
+//! ## ① `spawn`: a task is created and queued
+//!
+//! [`spawn`](crate::spawn) (`spawn.rs`) finds this thread's runtime through
+//! the thread-local in `context.rs` (`context::with_current`) and calls
+//! `Core::spawn` (`event_loop.rs`). That:
+//! - takes a task id (`Core::next_id`) and a free slot in the task slab;
+//! - makes the task's [`Waker`](std::task::Waker) target, a small thread-safe
+//!   `Header` (`waker.rs`), with `Header::new_scheduled`: its `SCHEDULED` bit
+//!   is already set, because the task is about to be queued;
+//! - wraps the future in a `TaskCell` (`task.rs`) — one allocation holding the
+//!   future, later its output, and the waker of whoever awaits the
+//!   [`JoinHandle`](crate::JoinHandle);
+//! - pushes the task's `TaskRef` (slot + id) with `RunQueue::push`
+//!   (`run_queue.rs`).
+//!
+//! Nothing has run yet: the spawning code continues until it reaches an
+//! `.await` that is not ready (here `listener.accept()`).
+//!
+//! ## ② The loop polls the task
+//!
+//! [`block_on`](crate::block_on) (`runtime.rs`) runs `Core::run`
+//! (`event_loop.rs`): pop a `TaskRef` with `RunQueue::pop` and poll it, up to
+//! a budget of [`DEFAULT_BUDGET`](crate::DEFAULT_BUDGET) polls, then one
+//! `Core::turn` (I/O, timers, wakes from other threads), and again.
+//! `Core::run_task` polls one task:
+//! - it looks the slot up and checks the id (a stale entry is skipped);
+//! - `Header::begin_poll` clears `SCHEDULED` — from now on a wake puts the
+//!   task back in the queue, even a wake that happens *during* this poll;
+//! - `waker_ref` (`waker.rs`) makes a [`Waker`](std::task::Waker) that
+//!   points at the header, through ramen's own `RawWakerVTable` — no
+//!   allocation, no reference count taken;
+//! - `Runnable::run` (`TaskCell::run`, `task.rs`) polls the future inside
+//!   `catch_unwind`, with a [`Context`](std::task::Context) holding that waker.
+//!
+//! The task connects (the same machinery, on the socket's *writable* side),
+//! then reaches `stream.read(&mut buf).await`.
+//!
+//! ## ③ The read returns `Pending` — after leaving its waker
+//!
+//! [`AsyncReadExt::read`](crate::io::AsyncReadExt::read) (`io/ext.rs`) makes
+//! a [`Read`](crate::io::Read) future; polling it calls
+//! [`AsyncRead::poll_read`](crate::io::AsyncRead::poll_read) on the stream:
+//! `TcpStream::poll_read` (`net/tcp.rs`) → `IoSource::poll_read_stream` →
+//! `IoSource::poll_io(READABLE, ..)` (`io/fd.rs`), the loop every socket
+//! operation goes through:
+//! 1. `IoSource::poll_ready` → `Reactor::poll_ready` (`reactor.rs`): the
+//!    source's cached readiness still has `READABLE` set (every fd starts out
+//!    "maybe ready"), so → `Ready`;
+//! 2. the syscall: `read(2)` on the non-blocking socket. No data yet:
+//!    `WouldBlock` (`EAGAIN`);
+//! 3. `Reactor::clear_readiness`: not readable until the kernel says so;
+//! 4. `Reactor::poll_ready` again: no readiness, so it stores
+//!    `cx.waker().clone()` in the source's reader slot (the clone is
+//!    `clone_waker` in `waker.rs`: one more reference to the `Header`) and
+//!    returns `Pending`.
+//!
+//! `Pending` travels up through `Read::poll`, the `async` block, and
+//! `TaskCell::run`. `Core::run_task` returns. The task is now in **no queue
+//! at all**: it sits in the slab, and the only way back is the waker in the
+//! reactor. (A future that returns `Pending` without leaving its waker
+//! anywhere is never polled again: `examples/lost_wakeup.rs` shows that, and
+//! the stall explanation in `diag/stall.rs` that names it.)
+//!
+//! The registration with epoll happened once, when the socket was created
+//! (`IoSource::new` → `Reactor::register`, edge-triggered, both directions);
+//! nothing is registered per read.
+//!
+//! ## ④ Nothing is ready: the loop sleeps in the kernel
+//!
+//! The run queue empties; `Core::run` calls `Core::turn`:
+//! - no task is ready, so the wait may block: until the next timer deadline
+//!   (`Timers::next_deadline`, here the 20 ms sleep of the block_on future),
+//!   or forever;
+//! - `Inbox::park` (`inbox.rs`) records "the loop is asleep", so a wake from
+//!   another thread knows to interrupt it;
+//! - `Reactor::wait` → `Poller::wait` of the `polling` crate → `epoll_wait`
+//!   (kqueue on macOS). The thread sleeps; no CPU is used.
+//!
+//! When the 20 ms are up, `Timers::fire_due` wakes the block_on future, which
+//! writes `hello` to its end of the connection (⑤) and then awaits the
+//! [`JoinHandle`](crate::JoinHandle) — `Pending` again — so the loop goes back
+//! to `Core::turn` and `Reactor::wait`.
+//!
+//! ## ⑥ The kernel says "readable": the waker is called
+//!
+//! The bytes arrived in the reader socket's kernel buffer, so `epoll_wait`
+//! returns an event whose key is the source's slab key. `Reactor::wait`:
+//! - sets `READABLE` in the source's readiness and takes the reader waker out
+//!   of its slot;
+//! - after releasing its borrows (a waker may run any code), calls
+//!   [`Waker::wake`](std::task::Waker::wake) → `wake` in `waker.rs` →
+//!   `Header::schedule`:
+//!   - `fetch_or(SCHEDULED)`: the bit was clear (cleared by `begin_poll` in ②),
+//!     so this wake owns the task's single queue slot;
+//!   - this thread runs the task's runtime (`context::current_id` matches the
+//!     header's), so the local path: `Core::schedule_local` → `RunQueue::push`.
+//!     No lock, no syscall. (From another thread — a `spawn_blocking` job, a
+//!     channel sender — it would be `Inbox::push`, plus `Poller::notify` if the
+//!     loop is parked.)
+//!
+//! ## ⑦ Polled again: `Ready`
+//!
+//! `Core::run` pops the task; `Core::run_task` → `Header::begin_poll` →
+//! `TaskCell::run` resumes the `async` block exactly where it stopped, inside
+//! `Read::poll` → `TcpStream::poll_read` → `IoSource::poll_io`:
+//! `Reactor::poll_ready` sees `READABLE` → `read(2)` returns 5 →
+//! `Poll::Ready(Ok(5))`. The `.await` produces `5` and the task runs on. When
+//! it returns, `TaskCell::finish` stores the output, `Header::complete` makes
+//! every later wake a no-op, and the [`JoinHandle`](crate::JoinHandle)'s
+//! waker is woken: the block_on future gets `b"hello"`.
+//!
+//! ## What it cost
+//! Two `read(2)` calls (one `EAGAIN`), a share of one `epoll_wait`, and no
+//! thread switch: while the task waited, the same thread ran the block_on
+//! future, the timer and anything else that was ready. That is the whole
+//! trick of a coroutine runtime: **a future that cannot finish leaves its
+//! waker with whoever will know, and returns; the loop sleeps in the kernel
+//! until somebody knows.**
+//!
+//! ## Where to go next
+//! - `examples/cancellation.rs`: why a task can only be stopped at an `.await`
+//!   (the step ③ `Pending` is the only place the runtime gets control back);
+//! - `examples/lost_wakeup.rs`: step ③ without the waker;
+//! - `examples/starvation.rs` and `examples/blocking.rs`: a task that never
+//!   reaches ③ stops every other task;
+//! - the reading order of `src/` at the top of the [crate docs](crate).
