@@ -202,8 +202,11 @@ impl Sampler {
     }
 }
 
+/// Peak growth of (address space, resident memory) in bytes; `None` off Linux.
+type Memory = Option<(u64, u64)>;
+
 /// Measures `f`'s peak memory growth with `sampler`, if there is one.
-fn measured<T>(sampler: Option<&Sampler>, f: impl FnOnce() -> T) -> (T, Option<(u64, u64)>) {
+fn measured<T>(sampler: Option<&Sampler>, f: impl FnOnce() -> T) -> (T, Memory) {
     let base = sampler.map(Sampler::begin);
     let out = f();
     let memory = sampler.zip(base).map(|(s, base)| s.end(base));
@@ -221,7 +224,7 @@ fn fmt_bytes(b: u64) -> String {
     }
 }
 
-fn fmt_mem(m: Option<(u64, u64)>) -> String {
+fn fmt_mem(m: Memory) -> String {
     match m {
         Some((virt, rss)) => format!("rss {:>9} | virt {:>9}", fmt_bytes(rss), fmt_bytes(virt)),
         None => "rss n/a (no /proc/self/statm) | virt n/a".to_string(),
@@ -427,7 +430,7 @@ fn main() {
         args.stir_us
     );
     // Per-thread costs from the largest thread run, to project the skipped sizes.
-    let mut per_thread: Option<(usize, Outcome, Option<(u64, u64)>)> = None;
+    let mut per_thread: Option<(usize, Outcome, Memory)> = None;
     let mut compared = None;
     for &pots in &args.sizes {
         println!("{pots} pots:");
