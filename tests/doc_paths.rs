@@ -1,0 +1,103 @@
+//! Every file path the documentation names must exist.
+//!
+//! Files move (`runtime.rs` was split into `event_loop.rs`, say) and prose
+//! pointing at them goes stale silently. This reads `README.md`,
+//! `docs/ko/README.md` and `src/lib.rs`, collects every path that starts with
+//! `src/`, `examples/`, `benches/`, `tests/` or `docs/`, plus the file names
+//! in `src/lib.rs`'s reading-order table (relative to `src/`), and checks
+//! that each exists in the repository.
+
+use std::path::Path;
+
+const DOCS: [&str; 3] = ["README.md", "docs/ko/README.md", "src/lib.rs"];
+const ROOTS: [&str; 5] = ["src/", "examples/", "benches/", "tests/", "docs/"];
+
+fn is_path_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | '*')
+}
+
+/// Paths starting with one of `ROOTS`, as written in `text`.
+fn rooted_paths(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (i, _) in text.char_indices() {
+        let rest = &text[i..];
+        if !ROOTS.iter().any(|r| rest.starts_with(r)) {
+            continue;
+        }
+        // Only at the start of a path, not inside one (`x/src/...`).
+        if text[..i].chars().next_back().is_some_and(is_path_char) {
+            continue;
+        }
+        let end = rest.find(|c: char| !is_path_char(c)).unwrap_or(rest.len());
+        let path = rest[..end].trim_end_matches('.');
+        if !path.contains('*') {
+            found.push(path.to_string());
+        }
+    }
+    found
+}
+
+/// File names in the reading-order table of `src/lib.rs` (lines like
+/// "//! | `io/traits.rs`, `io/ext.rs` | ..."): the first cell's backticked
+/// names ending in `.rs` or `/`, relative to `src/`.
+fn reading_order_paths(lib_rs: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for line in lib_rs.lines() {
+        let Some(row) = line.strip_prefix("//! |") else {
+            continue;
+        };
+        let first_cell = row.split('|').next().unwrap_or("");
+        for (n, piece) in first_cell.split('`').enumerate() {
+            let inside_backticks = n % 2 == 1;
+            if inside_backticks && (piece.ends_with(".rs") || piece.ends_with('/')) {
+                found.push(format!("src/{piece}"));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_path_named_in_the_docs_exists() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for doc in DOCS {
+        let text = std::fs::read_to_string(root.join(doc))
+            .unwrap_or_else(|e| panic!("cannot read {doc}: {e}"));
+        let mut paths = rooted_paths(&text);
+        if doc == "src/lib.rs" {
+            paths.extend(reading_order_paths(&text));
+        }
+        for p in paths {
+            checked += 1;
+            if !root.join(&p).exists() {
+                missing.push(format!("{doc} names {p}"));
+            }
+        }
+    }
+    assert!(
+        checked > 20,
+        "found only {checked} paths: is the scan broken?"
+    );
+    assert!(
+        missing.is_empty(),
+        "paths named in the docs that do not exist:\n  {}",
+        missing.join("\n  ")
+    );
+}
+
+#[test]
+fn the_scan_finds_what_it_should() {
+    let text =
+        "see `src/waker.rs`, examples/processes.rs. and benches/ but not x/src/a.rs or src/*.rs";
+    assert_eq!(
+        rooted_paths(text),
+        ["src/waker.rs", "examples/processes.rs", "benches/"]
+    );
+    let lib = "//! | `io/traits.rs`, `io/ext.rs` | [`io::AsyncRead`] `x.rs` |\n//! | `diag/` | y |";
+    assert_eq!(
+        reading_order_paths(lib),
+        ["src/io/traits.rs", "src/io/ext.rs", "src/diag/"]
+    );
+}
