@@ -302,7 +302,7 @@ fn blocking_calls_freeze_the_heartbeat_and_the_fixes_do_not() {
             "{warning}"
         );
     }
-    assert_eq!(err.matches("slow poll").count(), 2, "stderr:\n{err}");
+    assert!(err.matches("slow poll").count() >= 2, "stderr:\n{err}");
     for label in ["ramen::net::TcpStream", "spawn_blocking"] {
         assert!(
             out.contains(&format!("runtime warnings [{label}]: none")),
