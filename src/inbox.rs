@@ -18,7 +18,17 @@
 //! first, and the loop's [`Inbox::park`] sees a non-empty queue and does not
 //! sleep; or the loop's comes first, and the pusher sees `parked == true` and
 //! unparks it. There is no third order. The loom model `park_never_sleeps_on_work`
-//! (at the bottom of this file) checks every interleaving of exactly this.
+//! (at the bottom of this file) checks every interleaving of exactly this: it
+//! deadlocks (and loom reports it) if `park` skips the queue check, or checks
+//! the lock-free `has_items` hint instead of the queue under the lock — the
+//! hint may still read `false` after a push has finished, because a plain
+//! load does not synchronize with anything. `push_after_close_is_dropped`
+//! checks that a wake racing runtime shutdown queues nothing and never
+//! unparks a loop that is gone.
+//!
+//! The hint is only used where staleness is harmless: `drain_into` may miss
+//! a push that is still in flight, but the loop then calls `park`, which
+//! takes the lock, sees the queue, and refuses to sleep.
 
 use crate::loom::{AtomicBool, Mutex, Ordering, lock};
 use crate::run_queue::TaskRef;

@@ -35,11 +35,28 @@
 //! # Why cross-thread wakes need ordering
 //! The waking thread publishes data (a channel message, a blocking job's
 //! result) and then wakes; the runtime thread clears the bit and then polls,
-//! reading that data. The `AcqRel` swap on the bit makes "write data → wake"
-//! happen-before "clear → poll → read data". The loom model
-//! `two_remote_wakers_one_entry` below checks that a task woken from two
-//! threads while the loop drains is queued at most once and always polled
-//! after the last wake.
+//! reading that data. Two things can go wrong without care:
+//! - **a lost wake:** if the waker saw `SCHEDULED` still set by the entry the
+//!   loop is about to poll, it does nothing, so that poll *must* see its data.
+//!   The read-modify-writes on one atomic form a single chain, and `AcqRel`
+//!   on both ends (`fetch_or` in [`Header::schedule`], `fetch_and` in
+//!   [`Header::begin_poll`]) make "write data → wake" happen-before
+//!   "clear → poll → read data". With a `Relaxed` clear the poll may read old
+//!   data and the task sleeps forever;
+//! - **a double entry:** a check-then-set (`load`, then `store`) lets two
+//!   wakers both see the bit clear and both enqueue. One `fetch_or` decides.
+//!
+//! The loom models at the bottom of this file explore every interleaving:
+//! - `two_remote_wakers_one_entry`: a task woken from two threads while the
+//!   loop drains is queued at most once and polled after the last wake
+//!   (it fails if `begin_poll` is `Relaxed`, if `schedule` checks then sets,
+//!   or if the bit is cleared *after* polling instead of before);
+//! - `wake_racing_completion_and_slot_reuse`: a stale waker racing the task's
+//!   completion and the reuse of its slab slot never queues the new task and
+//!   never leaks (fails if `complete` leaves `SCHEDULED` clear, or if `wake`
+//!   forgets to release its reference);
+//! - `wake_after_shutdown`: wakers woken and dropped on other threads while
+//!   the runtime shuts down queue nothing and free the header exactly once.
 //!
 //! # Local versus remote
 //! On the runtime's own thread ([`context::current_id`] matches) a wake pushes
@@ -219,7 +236,7 @@ unsafe fn drop_waker(ptr: *const ()) {
 mod loom_models {
     use super::*;
     use crate::inbox::Unpark;
-    use crate::loom::{AtomicUsize, thread};
+    use crate::loom::{AtomicBool, AtomicUsize, thread};
 
     struct NoUnpark;
     impl Unpark for NoUnpark {
@@ -282,49 +299,86 @@ mod loom_models {
         });
     }
 
-    /// Model 2: a wake racing completion. After `complete`, a stale waker
-    /// enqueues nothing; the header (and inbox) are freed when the last
-    /// waker goes (loom fails the model on a leaked Arc).
+    /// Model 2: a wake racing completion and slot reuse. Task 1 (slab slot
+    /// 0) completes and slot 0 is reused by task 2 while a stale waker of
+    /// task 1 wakes on another thread. Checks: at most one entry, and only
+    /// for id 1 (the loop's id check in `Core::run_task` skips it), so task
+    /// 2 is never polled by task 1's waker; a wake that *starts after*
+    /// `complete` queues nothing; task 2's own wakes still work; the header
+    /// is freed by whichever thread lets go last (loom fails on a leak).
     #[test]
-    fn wake_racing_completion() {
+    fn wake_racing_completion_and_slot_reuse() {
         loom::model(|| {
             let inbox = Arc::new(Inbox::new(1, Box::new(NoUnpark)));
-            let h = header(1, &inbox);
-            h.begin_poll();
-            let w = waker(h.clone());
-            let t = thread::spawn(move || w.wake());
-            h.complete();
-            drop(h);
-            t.join().unwrap();
+            let h1 = header(1, &inbox);
+            h1.begin_poll();
+            let completed = Arc::new(AtomicBool::new(false));
+            let (w, c) = (waker(h1.clone()), completed.clone());
+            let t = thread::spawn(move || {
+                let after_complete = c.load(Ordering::SeqCst);
+                w.wake();
+                after_complete
+            });
+            h1.complete();
+            completed.store(true, Ordering::SeqCst);
+            drop(h1);
+            // Slot 0 now holds task 2, polled once and waiting.
+            let h2 = header(2, &inbox);
+            h2.begin_poll();
+            let woke_after_complete = t.join().unwrap();
             let mut drained = Vec::new();
             inbox.drain_into(&mut drained);
-            // Either the wake came before completion (one entry for id 1, which
-            // the loop skips because the slot no longer holds id 1) or after
-            // (nothing). Never more than one.
-            assert!(drained.len() <= 1);
-            assert!(drained.iter().all(|t| t.id == 1));
+            assert!(drained.len() <= 1, "queued twice: {drained:?}");
+            assert!(drained.iter().all(|t| t.id == 1), "{drained:?}");
+            if woke_after_complete {
+                assert!(drained.is_empty(), "a wake after completion queued it");
+            }
+            // The loop's stale check: poll only if the slot holds that id.
+            let slot_id = h2.task.id;
+            assert!(!drained.iter().any(|t| t.key == 0 && t.id == slot_id));
+            h2.schedule();
+            drained.clear();
+            inbox.drain_into(&mut drained);
+            assert_eq!(drained, [h2.task], "the new task's wakes still work");
         });
     }
 
-    /// Model 3: a waker woken and dropped on another thread after the runtime
-    /// shut down: nothing queued, nothing leaked, no panic.
+    struct CountUnpark(Arc<AtomicUsize>);
+    impl Unpark for CountUnpark {
+        fn unpark(&self) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Model 3: the runtime shuts down (`Runtime::drop`: close the inbox,
+    /// complete every task, drop its references) while a waiting task's
+    /// wakers are woken and dropped on two other threads. Nothing is queued
+    /// after shutdown, a loop that is not parked is never unparked, nothing
+    /// panics, and the header is freed by whichever thread drops last (loom
+    /// fails the model on a leak or a use after free).
     #[test]
     fn wake_after_shutdown() {
         loom::model(|| {
-            let inbox = Arc::new(Inbox::new(1, Box::new(NoUnpark)));
+            let unparks = Arc::new(AtomicUsize::new(0));
+            let inbox = Arc::new(Inbox::new(1, Box::new(CountUnpark(unparks.clone()))));
             let h = header(1, &inbox);
             h.begin_poll();
             let w1 = waker(h.clone());
             let w2 = w1.clone();
-            drop(h);
-            let t1 = thread::spawn(move || w1.wake());
+            let t1 = thread::spawn(move || {
+                w1.wake_by_ref();
+                w1.wake();
+            });
             let t2 = thread::spawn(move || drop(w2));
             inbox.close();
+            h.complete();
+            drop(h);
             t1.join().unwrap();
             t2.join().unwrap();
             let mut drained = Vec::new();
             inbox.drain_into(&mut drained);
-            assert!(drained.is_empty());
+            assert!(drained.is_empty(), "queued after shutdown: {drained:?}");
+            assert_eq!(unparks.load(Ordering::Relaxed), 0);
         });
     }
 }
