@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Condvar, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -84,10 +84,21 @@ fn panic_becomes_join_error_and_worker_survives() {
     assert_eq!(rt.metrics().blocking_threads, 1);
 }
 
+/// Waits (blocking this thread) until `cond` holds, at most 5 s.
+fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
 #[test]
 fn pool_respects_max_threads() {
     let running = Arc::new(AtomicUsize::new(0));
     let peak = Arc::new(AtomicUsize::new(0));
+    // Jobs block on this gate, so the counts below are exact, not timing luck.
+    let gate = Arc::new((Mutex::new(false), Condvar::new()));
     let rt = ramen::Runtime::builder()
         .max_blocking_threads(2)
         .build()
@@ -95,22 +106,28 @@ fn pool_respects_max_threads() {
     rt.block_on(async {
         let handles: Vec<_> = (0..8)
             .map(|_| {
-                let (running, peak) = (running.clone(), peak.clone());
+                let (running, peak, gate) = (running.clone(), peak.clone(), gate.clone());
                 ramen::spawn_blocking(move || {
                     let now = running.fetch_add(1, Ordering::SeqCst) + 1;
                     peak.fetch_max(now, Ordering::SeqCst);
-                    thread::sleep(Duration::from_millis(10));
+                    let open = gate.0.lock().unwrap();
+                    drop(gate.1.wait_while(open, |open| !*open).unwrap());
                     running.fetch_sub(1, Ordering::SeqCst);
                     thread::current().name().unwrap().to_owned()
                 })
             })
             .collect();
+        // Blocking the runtime thread on purpose: nothing else runs here.
+        wait_until("two running jobs", || {
+            rt.metrics().blocking_jobs_running == 2
+        });
         let m = rt.metrics();
         assert_eq!(m.blocking_threads, 2, "{m:?}");
-        assert!(
-            m.blocking_jobs_queued >= 4,
-            "6 wait for the 2 threads: {m:?}"
-        );
+        assert_eq!(m.blocking_jobs_queued, 6, "6 wait for the 2 threads: {m:?}");
+        thread::sleep(Duration::from_millis(20));
+        assert_eq!(running.load(Ordering::SeqCst), 2, "a third job started");
+        *gate.0.lock().unwrap() = true;
+        gate.1.notify_all();
         let mut names = Vec::new();
         for h in handles {
             names.push(h.await.unwrap());
@@ -120,10 +137,13 @@ fn pool_respects_max_threads() {
         assert!(names.len() <= 2, "{names:?}");
     });
     assert_eq!(peak.load(Ordering::SeqCst), 2);
+    // A worker counts its job as running until just after it woke us.
+    wait_until("jobs to wind down", || {
+        rt.metrics().blocking_jobs_running == 0
+    });
     let m = rt.metrics();
     assert_eq!(m.blocking_threads, 2);
     assert_eq!(m.blocking_jobs_queued, 0);
-    assert_eq!(m.blocking_jobs_running, 0);
 }
 
 #[test]

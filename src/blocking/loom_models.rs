@@ -31,6 +31,9 @@ fn take<T>(mut handle: JoinHandle<T>) -> Result<T, JoinError> {
 /// The result of a job reaches a task polled exactly like the runtime polls
 /// it: `begin_poll`, poll the handle, and on `Pending` drain the inbox or
 /// park until the worker's wake arrives. A lost wake deadlocks the model.
+/// (Caught: `poll_join` checking the result and registering its waker under
+/// two separate locks; `close` forgetting `notify_all`, so the idle worker
+/// never exits.)
 #[test]
 fn blocking_result_wakes_joiner() {
     loom::model(|| {
@@ -72,7 +75,10 @@ fn blocking_result_wakes_joiner() {
 /// With one thread allowed, a second job submitted while the worker is
 /// finishing the first (or already idle) is still taken by that worker:
 /// never a second thread, never a job left in the queue. Then `close` makes
-/// the idle worker exit.
+/// the idle worker exit. (Caught: a worker that goes idle after a job
+/// without re-checking the queue; a `submit` that notifies an idle worker
+/// without claiming it through `notified`, so the wake-up is taken for a
+/// spurious one.)
 #[test]
 fn idle_worker_is_reused_then_exits() {
     loom::model(|| {
