@@ -461,9 +461,11 @@ impl Core {
         self.shutting_down.set(true);
         self.inbox.close();
         // Queued blocking jobs are cancelled; running ones are not waited for.
-        if let Some(pool) = self.blocking.get() {
-            pool.close();
-        }
+        // A pool is made if absent (it has no threads) so that a destructor
+        // calling spawn_blocking from here on gets a cancelled handle.
+        let config = &self.config;
+        let pool = self.blocking.get_or_init(|| crate::blocking::Pool::new(config));
+        pool.close();
         // Tasks' destructors may wake or spawn; `spawn` cancels at once while
         // shutting down, so this loop ends. Drain in batches to stay O(n).
         loop {

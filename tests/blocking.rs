@@ -307,3 +307,38 @@ fn outside_a_runtime_it_panics_naming_block_on() {
         .unwrap();
     assert!(msg.contains("ramen::block_on"), "{msg}");
 }
+
+#[test]
+fn spawn_blocking_from_a_destructor_during_shutdown_is_cancelled() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    struct SpawnOnDrop(Rc<RefCell<Option<ramen::JoinHandle<()>>>>, Arc<AtomicUsize>);
+    impl Drop for SpawnOnDrop {
+        fn drop(&mut self) {
+            let ran = self.1.clone();
+            let h = ramen::spawn_blocking(move || {
+                ran.fetch_add(1, Ordering::SeqCst);
+            });
+            *self.0.borrow_mut() = Some(h);
+        }
+    }
+    let slot = Rc::new(RefCell::new(None));
+    let ran = Arc::new(AtomicUsize::new(0));
+    let rt = ramen::Runtime::new().unwrap();
+    let guard = SpawnOnDrop(slot.clone(), ran.clone());
+    drop(rt.spawn(async move {
+        let _guard = guard;
+        std::future::pending::<()>().await;
+    }));
+    rt.block_on(ramen::yield_now());
+    drop(rt);
+    let handle = slot
+        .borrow_mut()
+        .take()
+        .expect("the destructor ran at drop");
+    assert!(handle.is_finished());
+    let err = ramen::block_on(handle).unwrap_err();
+    assert!(err.is_cancelled());
+    thread::sleep(Duration::from_millis(20));
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
+}
