@@ -294,16 +294,21 @@ impl Core {
         }
     }
 
-    /// Wall-clock and recorder-clock time at the start of a timed poll.
-    fn poll_started(&self) -> (Instant, Duration) {
-        (Instant::now(), self.diag.now())
+    /// Wall-clock and recorder-clock time at the start of a timed poll, and
+    /// how many tasks were already ready (they wait while this poll runs;
+    /// tasks the poll itself wakes are not counted).
+    fn poll_started(&self) -> (Instant, Duration, usize) {
+        let waiting = self.run_queue.len()
+            + self.deferred.borrow().len()
+            + self.deferred_tasks.borrow().len();
+        (Instant::now(), self.diag.now(), waiting)
     }
 
     /// After a timed poll: the slow-poll warning and the recorder's entry.
     #[cold]
     fn poll_finished(
         &self,
-        (wall, at): (Instant, Duration),
+        (wall, at, waiting): (Instant, Duration, usize),
         id: u64,
         meta: Option<&TaskMeta>,
         ready: bool,
@@ -311,9 +316,6 @@ impl Core {
         let held = wall.elapsed();
         if let Some(slow) = &self.diag.slow {
             if held >= slow.threshold {
-                let waiting = self.run_queue.len()
-                    + self.deferred.borrow().len()
-                    + self.deferred_tasks.borrow().len();
                 let due = self.timers.count_due(Instant::now());
                 if let Some(line) = slow.check(meta, id, held, waiting, due) {
                     self.diag.warn(line);
@@ -464,7 +466,9 @@ impl Core {
         // A pool is made if absent (it has no threads) so that a destructor
         // calling spawn_blocking from here on gets a cancelled handle.
         let config = &self.config;
-        let pool = self.blocking.get_or_init(|| crate::blocking::Pool::new(config));
+        let pool = self
+            .blocking
+            .get_or_init(|| crate::blocking::Pool::new(config));
         pool.close();
         // Tasks' destructors may wake or spawn; `spawn` cancels at once while
         // shutting down, so this loop ends. Drain in batches to stay O(n).

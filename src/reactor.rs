@@ -13,14 +13,21 @@
 //!
 //! # Registration: edge-triggered, measured
 //! Every fd is registered once, edge-triggered (`PollMode::Edge`), for both
-//! directions, with its slab key as the event key. Readiness is cached per
-//! direction ([`READABLE`], [`WRITABLE`]) and cleared only when a syscall says
-//! `WouldBlock` — or when a stream read comes back *short* (fewer bytes than
-//! the buffer), which on a stream socket means the kernel buffer was emptied;
-//! new data produces a new edge. That saves the `recv` that would return
-//! `EAGAIN`: an echo round trip costs the floor of 4 syscalls (two sends, two
-//! receives) plus a share of one `epoll_wait` batch — measured 4.1 per round
-//! trip with 100 connections (`benches/io.rs`, `perf stat -e raw_syscalls:sys_enter`).
+//! directions, with its slab key as the event key: no `epoll_ctl` per wait.
+//! Readiness is cached per direction ([`READABLE`], [`WRITABLE`]) and cleared
+//! only when a syscall says `WouldBlock` (see `io/fd.rs`).
+//!
+//! tokio saves one more syscall by trusting a *short* read (fewer bytes than
+//! the buffer) as "drained". That is only safe with `EPOLLRDHUP`: when a
+//! peer's last data and its FIN arrive before one `epoll_wait`, the kernel
+//! reports a single edge; a reader that clears readiness after the short read
+//! then waits for an edge that never comes. `polling` 3 registers
+//! `IN|HUP|ERR|PRI` and has no way to ask for `RDHUP`, so ramen pays the
+//! `EAGAIN` read instead (the regression test is
+//! `data_then_close_in_one_edge_is_seen` in `tests/tcp.rs`). An echo round
+//! trip therefore costs six syscalls (a send, a receive and one `EAGAIN`
+//! receive on each side) plus a share of each `epoll_wait` batch; the
+//! measured figure beside tokio and smol is in the README's benchmark table.
 //!
 //! The alternative, oneshot (`EPOLLONESHOT`, re-armed with `epoll_ctl` after
 //! every event), is easier to explain — interest exists exactly while a waker
@@ -29,13 +36,13 @@
 //!
 //! # Spurious wakeups
 //! A wake from the reactor means "this direction *may* be ready". Another task
-//! may have drained it first, or the event may predate a short read. Every I/O
+//! may have drained it first, or the event may predate the last read. Every I/O
 //! future therefore retries its syscall and, on `WouldBlock`, clears readiness
 //! and waits again. Nothing in ramen treats a wake as a promise.
 //!
 //! # Draining readiness
 //! With edge-triggered registration the kernel reports a *change*. A reader
-//! that stops before `WouldBlock` (or a short read) keeps its readiness bit set
+//! that stops before `WouldBlock` keeps its readiness bit set
 //! and will be let straight through next time — so nothing is lost — but a
 //! reader that waits for a new event without draining would wait forever.
 //!
@@ -157,7 +164,7 @@ impl Reactor {
         Poll::Pending
     }
 
-    /// The syscall said `WouldBlock` (or a stream read was short): not ready
+    /// The syscall said `WouldBlock`: not ready
     /// until the next edge.
     pub(crate) fn clear_readiness(&self, key: usize, dir: u8) {
         if let Some(source) = self.sources.borrow_mut().get_mut(key) {
