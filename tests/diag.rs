@@ -24,7 +24,9 @@ fn busy(d: Duration) {
 /// The line of this file holding `needle` (where `#[track_caller]` points).
 fn line_of(needle: &str) -> usize {
     let src = include_str!("diag.rs");
-    let i = src.lines().position(|l| l.contains(needle) && !l.contains("line_of"));
+    let i = src
+        .lines()
+        .position(|l| l.contains(needle) && !l.contains("line_of"));
     i.expect("needle in tests/diag.rs") + 1
 }
 
