@@ -1,0 +1,355 @@
+//! # mini_redis — "not an async server, a fast sync server"
+//!
+//! A key-value server speaking RESP2, redis's protocol, on one thread:
+//!
+//! ```text
+//! cargo run --release --example mini_redis                       # 127.0.0.1:6380
+//! cargo run --release --example mini_redis -- --addr 127.0.0.1:0 # any free port
+//! redis-cli -p 6380 set greeting hello ex 60
+//! redis-benchmark -p 6380 -t set,get,ping -q
+//! ```
+//!
+//! ## Why one thread is fast
+//! redis runs every command on one thread, start to finish, one after
+//! another. No command waits for anything but memory, so a command takes
+//! microseconds, and with nothing running in parallel there are no locks, no
+//! races, and every command is atomic for free. The event loop only hides
+//! the *waiting on sockets*: while client A's next request is still on the
+//! wire, client B's runs. That is what this example is: the store and the
+//! commands (`mini_redis/db.rs`, `commands.rs`) are plain synchronous code
+//! that never awaits; ramen's tasks only wait for sockets, and for the timer
+//! of the expiry cycle. Each connection task reads whatever arrived, runs
+//! every complete command in it (pipelining), and writes all the replies in
+//! one `write`.
+//!
+//! ## What it has
+//! Strings only: `GET SET (NX XX EX PX KEEPTTL GET) DEL EXISTS INCR DECR INCRBY
+//! DECRBY MGET MSET EXPIRE PEXPIRE TTL PTTL PERSIST KEYS DBSIZE FLUSHDB`, pub/sub
+//! (`PUBLISH SUBSCRIBE UNSUBSCRIBE`, see `mini_redis/pubsub.rs` for what happens
+//! to a slow subscriber: it is disconnected), expiry both lazy and active
+//! (`db.rs`), and what `redis-cli`/`redis-benchmark` send on connect
+//! (`admin.rs`). Inline commands (`PING` typed into telnet) work. Malformed
+//! input gets `-ERR Protocol error: ...` and that connection is closed; no
+//! input makes it allocate without bound (`resp.rs` has the limits).
+//!
+//! ## What real redis has and this lacks
+//! Persistence (RDB snapshots, the AOF log), replication, cluster and
+//! sentinel, every data type but strings (lists, hashes, sets, sorted sets,
+//! streams...), Lua and functions, transactions, ACLs and AUTH, TLS, keyspace
+//! notifications, memory limits and eviction, RESP3, client-side caching, and
+//! fifteen years of tuning. Production work runs on real redis; this shows
+//! the shape of it, and `benches/servers.sh` measures the two side by side.
+//!
+//! Stops cleanly (exit 0) on SIGINT or SIGTERM: the signal handler writes a
+//! byte to a pipe whose read end is a task's `ramen::io::AsyncFd`.
+
+#[path = "mini_redis/admin.rs"]
+mod admin;
+#[path = "mini_redis/commands.rs"]
+mod commands;
+#[path = "mini_redis/db.rs"]
+mod db;
+#[path = "mini_redis/glob.rs"]
+mod glob;
+#[path = "mini_redis/pubsub.rs"]
+mod pubsub;
+#[path = "mini_redis/resp.rs"]
+mod resp;
+#[path = "mini_redis/signals.rs"]
+mod signals;
+
+use std::cell::{Cell, RefCell};
+use std::io;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use ramen::io::{AsyncReadExt, AsyncWriteExt};
+use ramen::net::{TcpListener, TcpStream};
+use ramen::sync::mpsc::Receiver;
+use ramen::{Either, select};
+
+use commands::{Cmd, Flow};
+use resp::Args;
+
+const USAGE: &str = "usage: mini_redis [--addr HOST:PORT]   (default 127.0.0.1:6380)";
+
+/// Replies are written once this many bytes are pending, even mid-batch, so a
+/// pipeline of big GETs cannot grow the output buffer without bound.
+const OUT_FLUSH: usize = 64 << 10;
+
+struct Server {
+    db: RefCell<db::Db>,
+    hub: RefCell<pubsub::Hub>,
+    next_id: Cell<u64>,
+}
+
+/// One connection's pub/sub state.
+struct Conn {
+    id: u64,
+    /// Its message queue while subscribed to at least one channel.
+    rx: Option<Receiver<pubsub::Message>>,
+}
+
+fn main() {
+    let mut addr = "127.0.0.1:6380".to_string();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match (a.as_str(), args.next()) {
+            ("--addr", Some(v)) => addr = v,
+            ("--help" | "-h", _) => {
+                println!("{USAGE}");
+                return;
+            }
+            _ => {
+                eprintln!("bad argument {a:?}\n{USAGE}");
+                std::process::exit(2);
+            }
+        }
+    }
+    let code = ramen::block_on(run(addr));
+    std::process::exit(code);
+}
+
+async fn run(addr: String) -> i32 {
+    let signal = match signals::SignalPipe::install() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("mini_redis: cannot install signal handlers: {e}");
+            return 1;
+        }
+    };
+    let listener = match TcpListener::bind(addr.as_str()).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("mini_redis: {e}");
+            return 1;
+        }
+    };
+    match listener.local_addr() {
+        Ok(a) => println!("listening on {a}"),
+        Err(e) => {
+            eprintln!("mini_redis: {e}");
+            return 1;
+        }
+    }
+    let server = Rc::new(Server {
+        db: RefCell::new(db::Db::new()),
+        hub: RefCell::new(pubsub::Hub::new()),
+        next_id: Cell::new(1),
+    });
+    let _expiry = ramen::spawn(expiry_cycle(server.clone())); // detached; ends with block_on
+    match select(accept_loop(listener, server), signal.wait()).await {
+        Either::Left(never) => match never {},
+        Either::Right(Ok(sig)) => {
+            eprintln!("mini_redis: signal {sig}, shutting down");
+            0
+        }
+        Either::Right(Err(e)) => {
+            eprintln!("mini_redis: signal pipe: {e}");
+            1
+        }
+    }
+}
+
+/// Active expiry every 100 ms (lazy expiry alone would keep keys nobody
+/// reads again). Bounded work per tick: at most 16 rounds of 20 samples.
+async fn expiry_cycle(server: Rc<Server>) {
+    let mut tick = ramen::time::interval(Duration::from_millis(100));
+    loop {
+        tick.tick().await;
+        server.db.borrow_mut().expire_cycle(Instant::now(), 16);
+    }
+}
+
+async fn accept_loop(listener: TcpListener, server: Rc<Server>) -> std::convert::Infallible {
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => {
+                let id = server.next_id.get();
+                server.next_id.set(id + 1);
+                drop(ramen::spawn(connection(stream, peer, server.clone(), id))); // detached
+            }
+            Err(e) => {
+                // EMFILE and friends: say so, back off, keep serving the others.
+                eprintln!("mini_redis: accept: {e}");
+                ramen::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+}
+
+async fn connection(mut stream: TcpStream, peer: SocketAddr, server: Rc<Server>, id: u64) {
+    let _ = stream.set_nodelay(true);
+    let mut conn = Conn { id, rx: None };
+    if let Err(e) = serve(&mut stream, &server, &mut conn).await {
+        if e.kind() != io::ErrorKind::ConnectionReset && e.kind() != io::ErrorKind::BrokenPipe {
+            eprintln!("mini_redis: {peer}: {e}");
+        }
+    }
+    server.hub.borrow_mut().remove_client(id);
+}
+
+/// Reads, runs every complete command, writes the replies; until EOF, QUIT,
+/// a protocol error, or (for a subscriber) a full message queue.
+async fn serve(stream: &mut TcpStream, server: &Server, conn: &mut Conn) -> io::Result<()> {
+    let mut rbuf = vec![0u8; 16 << 10];
+    // Bytes of an incomplete command, kept until the rest arrives. Usually
+    // empty: then commands are parsed straight from `rbuf`, with no copy.
+    let mut pending: Vec<u8> = Vec::new();
+    let mut out = Vec::with_capacity(16 << 10);
+    let mut args = Args::default();
+    loop {
+        let n = match &mut conn.rx {
+            None => stream.read(&mut rbuf).await?,
+            Some(rx) => match select(stream.read(&mut rbuf), rx.recv()).await {
+                Either::Left(r) => r?,
+                Either::Right(Some(msg)) => {
+                    out.extend_from_slice(&msg);
+                    while out.len() < OUT_FLUSH {
+                        match rx.try_recv() {
+                            Ok(m) => out.extend_from_slice(&m),
+                            Err(_) => break,
+                        }
+                    }
+                    stream.write_all(&out).await?;
+                    out.clear();
+                    continue;
+                }
+                // The hub dropped us (queue full) and the queue is drained.
+                Either::Right(None) => return Ok(()),
+            },
+        };
+        if n == 0 {
+            return Ok(());
+        }
+        let from_pending = !pending.is_empty();
+        if from_pending {
+            pending.extend_from_slice(&rbuf[..n]);
+        }
+        let data = if from_pending {
+            &pending[..]
+        } else {
+            &rbuf[..n]
+        };
+        let (used, go_on) = run_batch(data, stream, server, conn, &mut out, &mut args).await?;
+        if !go_on {
+            return Ok(());
+        }
+        if from_pending {
+            pending.drain(..used);
+        } else {
+            pending.extend_from_slice(&rbuf[used..n]);
+        }
+        if pending.len() > resp::MAX_PENDING {
+            resp::error(&mut out, "ERR Protocol error: too big request");
+            stream.write_all(&out).await?;
+            return Ok(());
+        }
+    }
+}
+
+/// Runs the complete commands at the start of `data`; returns the bytes used
+/// and whether to keep the connection.
+async fn run_batch(
+    data: &[u8],
+    stream: &mut TcpStream,
+    server: &Server,
+    conn: &mut Conn,
+    out: &mut Vec<u8>,
+    args: &mut Args,
+) -> io::Result<(usize, bool)> {
+    let now = Instant::now();
+    let mut pos = 0;
+    loop {
+        match resp::parse_command(&data[pos..], args) {
+            Ok(Some(used)) => {
+                let cmd = Cmd {
+                    args,
+                    buf: &data[pos..],
+                };
+                pos += used;
+                if !args.is_empty() && dispatch(cmd, server, conn, now, out) == Flow::Close {
+                    stream.write_all(out).await?;
+                    return Ok((pos, false));
+                }
+                if out.len() >= OUT_FLUSH {
+                    stream.write_all(out).await?;
+                    out.clear();
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                resp::error(out, &format!("ERR Protocol error: {}", e.0));
+                stream.write_all(out).await?;
+                return Ok((pos, false));
+            }
+        }
+    }
+    if !out.is_empty() {
+        stream.write_all(out).await?;
+        out.clear();
+    }
+    Ok((pos, true))
+}
+
+/// Pub/sub commands here (they need the connection); the rest in `commands`.
+fn dispatch(cmd: Cmd, server: &Server, conn: &mut Conn, now: Instant, out: &mut Vec<u8>) -> Flow {
+    let mut scratch = [0u8; 24];
+    let name = cmd.name(&mut scratch);
+    let subscribed = conn.rx.is_some();
+    match name {
+        b"SUBSCRIBE" if cmd.len() >= 2 => {
+            let mut hub = server.hub.borrow_mut();
+            for i in 1..cmd.len() {
+                let (rx, count) = hub.subscribe(conn.id, cmd.arg(i));
+                if rx.is_some() {
+                    conn.rx = rx;
+                }
+                pubsub::confirm(out, "subscribe", Some(cmd.arg(i)), count);
+            }
+        }
+        b"UNSUBSCRIBE" => {
+            let mut hub = server.hub.borrow_mut();
+            let channels: Vec<Vec<u8>> = if cmd.len() == 1 {
+                hub.channels_of(conn.id)
+            } else {
+                (1..cmd.len()).map(|i| cmd.arg(i).to_vec()).collect()
+            };
+            if channels.is_empty() {
+                pubsub::confirm(out, "unsubscribe", None, 0);
+            }
+            for ch in channels {
+                let left = hub.unsubscribe(conn.id, &ch);
+                if left == 0 {
+                    conn.rx = None;
+                }
+                pubsub::confirm(out, "unsubscribe", Some(&ch), left);
+            }
+        }
+        b"PUBLISH" if cmd.len() == 3 => {
+            let n = server.hub.borrow_mut().publish(cmd.arg(1), cmd.arg(2));
+            resp::int(out, n as i64);
+        }
+        b"SUBSCRIBE" | b"PUBLISH" => commands::wrong_arity(cmd, out),
+        b"PING" if subscribed => {
+            resp::array_len(out, 2);
+            resp::bulk(out, Some(b"pong"));
+            resp::bulk(out, Some(if cmd.len() > 1 { cmd.arg(1) } else { b"" }));
+        }
+        b"QUIT" | b"RESET" if subscribed => {
+            resp::simple(out, "OK");
+            return Flow::Close;
+        }
+        _ if subscribed => {
+            let msg = format!(
+                "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / \
+                 RESET are allowed in this context",
+                cmd.display_name()
+            );
+            resp::error(out, &msg);
+        }
+        _ => return commands::execute(&mut server.db.borrow_mut(), cmd, now, out),
+    }
+    Flow::Continue
+}

@@ -1,0 +1,326 @@
+//! Command execution: arguments in, a RESP reply appended to `out`. Pure
+//! code over a [`Db`]; the pub/sub commands, which need the connection and
+//! the other clients, are in `pubsub.rs` and `mini_redis.rs`.
+//!
+//! Error texts follow redis's, so clients and people see what they expect.
+
+use std::time::{Duration, Instant};
+
+use super::db::Db;
+use super::resp::{self, Args};
+
+/// What the connection does after a command.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// Keep reading commands.
+    Continue,
+    /// Send the replies so far, then close (QUIT).
+    Close,
+}
+
+/// One command's arguments: an [`Args`] and the buffer it points into.
+#[derive(Clone, Copy)]
+pub struct Cmd<'a> {
+    /// The parsed ranges.
+    pub args: &'a Args,
+    /// The bytes they point into.
+    pub buf: &'a [u8],
+}
+
+impl<'a> Cmd<'a> {
+    /// Argument `i` (0 is the command name).
+    pub fn arg(&self, i: usize) -> &'a [u8] {
+        self.args.get(self.buf, i)
+    }
+    /// Number of arguments, name included.
+    pub fn len(&self) -> usize {
+        self.args.len()
+    }
+    /// The command name, upper-cased into `scratch` (names are ASCII).
+    pub fn name<'s>(&self, scratch: &'s mut [u8; 24]) -> &'s [u8] {
+        let n = self.arg(0);
+        let len = n.len().min(scratch.len());
+        for (d, s) in scratch.iter_mut().zip(&n[..len]) {
+            *d = s.to_ascii_uppercase();
+        }
+        &scratch[..len]
+    }
+    /// The name as redis quotes it in errors (lower case, lossy UTF-8).
+    pub fn display_name(&self) -> String {
+        String::from_utf8_lossy(self.arg(0)).to_lowercase()
+    }
+}
+
+/// `-ERR wrong number of arguments for 'x' command`
+pub fn wrong_arity(cmd: Cmd, out: &mut Vec<u8>) {
+    let msg = format!(
+        "ERR wrong number of arguments for '{}' command",
+        cmd.display_name()
+    );
+    resp::error(out, &msg);
+}
+
+/// `-ERR unknown command 'x', with args beginning with: 'a' 'b' `
+pub fn unknown(cmd: Cmd, out: &mut Vec<u8>) {
+    let mut msg = format!(
+        "ERR unknown command '{}', with args beginning with: ",
+        String::from_utf8_lossy(&cmd.arg(0)[..cmd.arg(0).len().min(128)])
+    );
+    for i in 1..cmd.len().min(4) {
+        let a = cmd.arg(i);
+        msg.push_str(&format!(
+            "'{}' ",
+            String::from_utf8_lossy(&a[..a.len().min(128)])
+        ));
+    }
+    resp::error(out, &msg);
+}
+
+const NOT_INT: &str = "ERR value is not an integer or out of range";
+const SYNTAX: &str = "ERR syntax error";
+
+/// An integer as redis accepts one: optional `-`, digits, fits in i64.
+pub fn parse_i64(b: &[u8]) -> Option<i64> {
+    let s = std::str::from_utf8(b).ok()?;
+    if s.is_empty() || s.starts_with('+') || (s.len() > 1 && s.starts_with('0')) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+fn eq(a: &[u8], b: &str) -> bool {
+    a.eq_ignore_ascii_case(b.as_bytes())
+}
+
+/// Runs one (non pub/sub) command.
+pub fn execute(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) -> Flow {
+    let mut scratch = [0u8; 24];
+    let n = cmd.len();
+    // (name, smallest argc, argc must be exact)
+    let arity_ok = |min: usize, exact: bool| if exact { n == min } else { n >= min };
+    macro_rules! arity {
+        ($min:expr, $exact:expr) => {
+            if !arity_ok($min, $exact) {
+                wrong_arity(cmd, out);
+                return Flow::Continue;
+            }
+        };
+    }
+    match cmd.name(&mut scratch) {
+        b"PING" => match n {
+            1 => resp::simple(out, "PONG"),
+            2 => resp::bulk(out, Some(cmd.arg(1))),
+            _ => wrong_arity(cmd, out),
+        },
+        b"ECHO" => {
+            arity!(2, true);
+            resp::bulk(out, Some(cmd.arg(1)));
+        }
+        b"GET" => {
+            arity!(2, true);
+            resp::bulk(out, db.get(cmd.arg(1), now));
+        }
+        b"SET" => {
+            arity!(3, false);
+            set(db, cmd, now, out);
+        }
+        b"DEL" | b"UNLINK" => {
+            arity!(2, false);
+            let d = (1..n).filter(|&i| db.del(cmd.arg(i), now)).count();
+            resp::int(out, d as i64);
+        }
+        b"EXISTS" => {
+            arity!(2, false);
+            let c = (1..n).filter(|&i| db.exists(cmd.arg(i), now)).count();
+            resp::int(out, c as i64);
+        }
+        b"INCR" | b"DECR" => {
+            arity!(2, true);
+            let by = if cmd.name(&mut scratch) == b"INCR" {
+                1
+            } else {
+                -1
+            };
+            incr_by(db, cmd.arg(1), by, now, out);
+        }
+        b"INCRBY" | b"DECRBY" => {
+            arity!(3, true);
+            let decr = cmd.name(&mut scratch) == b"DECRBY";
+            match parse_i64(cmd.arg(2)).and_then(|v| if decr { v.checked_neg() } else { Some(v) }) {
+                Some(by) => incr_by(db, cmd.arg(1), by, now, out),
+                None => resp::error(out, NOT_INT),
+            }
+        }
+        b"MGET" => {
+            arity!(2, false);
+            resp::array_len(out, n - 1);
+            for i in 1..n {
+                let v = db.get(cmd.arg(i), now);
+                resp::bulk(out, v);
+            }
+        }
+        b"MSET" => {
+            if n < 3 || n % 2 == 0 {
+                wrong_arity(cmd, out);
+                return Flow::Continue;
+            }
+            for i in (1..n).step_by(2) {
+                db.set(cmd.arg(i), cmd.arg(i + 1).to_vec(), false, now);
+            }
+            resp::simple(out, "OK");
+        }
+        b"EXPIRE" | b"PEXPIRE" => {
+            arity!(3, true);
+            let ms = cmd.name(&mut scratch) == b"PEXPIRE";
+            let Some(v) = parse_i64(cmd.arg(2)) else {
+                resp::error(out, NOT_INT);
+                return Flow::Continue;
+            };
+            let key = cmd.arg(1);
+            let done = if v <= 0 {
+                db.del(key, now) // a deadline in the past deletes at once
+            } else {
+                let d = if ms {
+                    Duration::from_millis(v as u64)
+                } else {
+                    Duration::from_secs(v as u64)
+                };
+                match now.checked_add(d) {
+                    Some(at) => db.expire_at(key, at, now),
+                    None => {
+                        resp::error(out, "ERR invalid expire time in 'expire' command");
+                        return Flow::Continue;
+                    }
+                }
+            };
+            resp::int(out, i64::from(done));
+        }
+        b"TTL" | b"PTTL" => {
+            arity!(2, true);
+            let ms = cmd.name(&mut scratch) == b"PTTL";
+            let t = match db.deadline(cmd.arg(1), now) {
+                None => -2,
+                Some(None) => -1,
+                Some(Some(at)) => {
+                    let left = at.saturating_duration_since(now).as_millis() as i64;
+                    if ms { left } else { (left + 500) / 1000 }
+                }
+            };
+            resp::int(out, t);
+        }
+        b"PERSIST" => {
+            arity!(2, true);
+            resp::int(out, i64::from(db.persist(cmd.arg(1), now)));
+        }
+        b"KEYS" => {
+            arity!(2, true);
+            let keys = db.keys(cmd.arg(1), now);
+            resp::array_len(out, keys.len());
+            for k in keys {
+                resp::bulk(out, Some(k));
+            }
+        }
+        b"DBSIZE" => {
+            arity!(1, true);
+            resp::int(out, db.len() as i64);
+        }
+        b"FLUSHDB" | b"FLUSHALL" => {
+            db.flush();
+            resp::simple(out, "OK");
+        }
+        b"SELECT" => {
+            arity!(2, true);
+            match parse_i64(cmd.arg(1)) {
+                Some(0) => resp::simple(out, "OK"),
+                Some(_) => resp::error(out, "ERR DB index is out of range"),
+                None => resp::error(out, NOT_INT),
+            }
+        }
+        b"QUIT" => {
+            resp::simple(out, "OK");
+            return Flow::Close;
+        }
+        _ => super::admin::execute(db, cmd, now, out),
+    }
+    Flow::Continue
+}
+
+/// `SET key value [NX|XX] [GET] [EX s|PX ms|KEEPTTL]`
+fn set(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) {
+    let (mut nx, mut xx, mut get, mut keep) = (false, false, false, false);
+    let mut ttl: Option<Duration> = None;
+    let mut i = 3;
+    while i < cmd.len() {
+        let a = cmd.arg(i);
+        if eq(a, "NX") && !xx {
+            nx = true;
+        } else if eq(a, "XX") && !nx {
+            xx = true;
+        } else if eq(a, "GET") {
+            get = true;
+        } else if eq(a, "KEEPTTL") && ttl.is_none() {
+            keep = true;
+        } else if (eq(a, "EX") || eq(a, "PX")) && ttl.is_none() && !keep && i + 1 < cmd.len() {
+            let Some(v) = parse_i64(cmd.arg(i + 1)) else {
+                return resp::error(out, NOT_INT);
+            };
+            if v <= 0 {
+                return resp::error(out, "ERR invalid expire time in 'set' command");
+            }
+            ttl = Some(if eq(a, "EX") {
+                Duration::from_secs(v as u64)
+            } else {
+                Duration::from_millis(v as u64)
+            });
+            i += 1;
+        } else {
+            return resp::error(out, SYNTAX);
+        }
+        i += 1;
+    }
+    let deadline = match ttl.map(|d| now.checked_add(d)) {
+        Some(None) => return resp::error(out, "ERR invalid expire time in 'set' command"),
+        Some(at) => at,
+        None => None,
+    };
+    let key = cmd.arg(1);
+    let old = if get {
+        db.get(key, now).map(<[u8]>::to_vec)
+    } else {
+        None
+    };
+    let exists = db.exists(key, now);
+    if (nx && exists) || (xx && !exists) {
+        return if get {
+            resp::bulk(out, old.as_deref())
+        } else {
+            resp::bulk(out, None)
+        };
+    }
+    db.set(key, cmd.arg(2).to_vec(), keep, now);
+    if let Some(at) = deadline {
+        db.expire_at(key, at, now);
+    }
+    if get {
+        resp::bulk(out, old.as_deref());
+    } else {
+        resp::simple(out, "OK");
+    }
+}
+
+/// INCR/DECR/INCRBY/DECRBY: the value must be a decimal i64; the deadline
+/// is kept, as in redis.
+fn incr_by(db: &mut Db, key: &[u8], by: i64, now: Instant, out: &mut Vec<u8>) {
+    let cur = match db.get(key, now) {
+        None => 0,
+        Some(v) => match parse_i64(v) {
+            Some(v) => v,
+            None => return resp::error(out, NOT_INT),
+        },
+    };
+    let Some(next) = cur.checked_add(by) else {
+        return resp::error(out, "ERR increment or decrement would overflow");
+    };
+    db.set(key, next.to_string().into_bytes(), true, now);
+    resp::int(out, next);
+}

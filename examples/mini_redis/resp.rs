@@ -1,0 +1,222 @@
+//! RESP2 requests in, RESP2 replies out: pure code, no I/O.
+//!
+//! A request is either an array of bulk strings (`*2\r\n$3\r\nGET\r\n$1\r\nk\r\n`,
+//! what every client library and `redis-cli` send) or an *inline* command, a
+//! plain text line (`PING\r\n`, what telnet sends). [`parse_command`] looks at
+//! the start of a buffer and says: a whole command is there (its arguments as
+//! ranges into the buffer, and how many bytes it used), not yet (read more),
+//! or never (a protocol error: the connection must close).
+//!
+//! # Nothing is allocated from a declared length
+//! A client can declare `*4294967295` elements or `$99999999999` bytes in a
+//! few bytes. Every count is checked against a limit *before* it is used, and
+//! no count is used as a capacity: the argument list grows only as real
+//! elements are found in the buffer, and a bulk string is only ever a range of
+//! bytes that have already arrived. The connection owns the buffer and caps
+//! it at [`MAX_PENDING`].
+
+use std::ops::Range;
+
+/// Largest bulk string accepted (redis allows 512 MiB; this example 64 MiB).
+pub const MAX_BULK: usize = 64 << 20;
+/// Most elements in one request array (redis's limit too).
+pub const MAX_ARRAY: usize = 1 << 20;
+/// Longest inline command line, and longest `*`/`$` header line.
+pub const MAX_INLINE: usize = 64 << 10;
+/// Most unparsed bytes a connection may hold (one request must fit).
+pub const MAX_PENDING: usize = 128 << 20;
+
+/// Why a request can never be parsed; the text follows `-ERR Protocol error: `.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProtocolError(pub String);
+
+impl ProtocolError {
+    fn new(s: impl Into<String>) -> Self {
+        ProtocolError(s.into())
+    }
+}
+
+/// The arguments of one command: ranges into the buffer it was parsed from.
+#[derive(Debug, Default)]
+pub struct Args {
+    ranges: Vec<Range<usize>>,
+}
+
+impl Args {
+    /// Number of arguments (the command name included).
+    pub fn len(&self) -> usize {
+        self.ranges.len()
+    }
+
+    /// Whether there are none (an empty inline line, or `*0`).
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    /// Argument `i`, read from `buf` (the buffer it was parsed from).
+    pub fn get<'b>(&self, buf: &'b [u8], i: usize) -> &'b [u8] {
+        &buf[self.ranges[i].clone()]
+    }
+}
+
+/// Parses one command at the start of `buf` into `args` (cleared first).
+///
+/// `Ok(Some(n))`: a command used the first `n` bytes (`args` may be empty:
+/// an empty inline line or `*0`, which redis skips without a reply).
+/// `Ok(None)`: incomplete, read more. `Err`: reply the error and close.
+pub fn parse_command(buf: &[u8], args: &mut Args) -> Result<Option<usize>, ProtocolError> {
+    args.ranges.clear();
+    match buf.first() {
+        None => Ok(None),
+        Some(b'*') => parse_array(buf, args),
+        Some(_) => parse_inline(buf, args),
+    }
+}
+
+/// Finds the `\r\n` ending the line that starts at `from`; `Ok(None)` if it
+/// has not arrived yet, an error if the line is already longer than `max`.
+fn line_end(
+    buf: &[u8],
+    from: usize,
+    max: usize,
+    what: &str,
+) -> Result<Option<usize>, ProtocolError> {
+    let window = &buf[from..buf.len().min(from + max + 2)];
+    match window.windows(2).position(|w| w == b"\r\n") {
+        Some(i) => Ok(Some(from + i)),
+        None if window.len() >= max + 2 => Err(ProtocolError::new(format!("too big {what}"))),
+        None => Ok(None),
+    }
+}
+
+/// A decimal integer as redis writes counts: optional `-`, then 1..=18 digits.
+fn parse_count(digits: &[u8]) -> Option<i64> {
+    let (neg, d) = match digits.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, digits),
+    };
+    if d.is_empty() || d.len() > 18 || !d.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let v = d.iter().fold(0i64, |v, &c| v * 10 + i64::from(c - b'0'));
+    Some(if neg { -v } else { v })
+}
+
+fn parse_array(buf: &[u8], args: &mut Args) -> Result<Option<usize>, ProtocolError> {
+    let Some(end) = line_end(buf, 1, 32, "mbulk count string")? else {
+        return Ok(None);
+    };
+    let count = match parse_count(&buf[1..end]) {
+        Some(n) if n <= MAX_ARRAY as i64 => n,
+        _ => return Err(ProtocolError::new("invalid multibulk length")),
+    };
+    let mut pos = end + 2;
+    if count <= 0 {
+        return Ok(Some(pos)); // `*0` / `*-1`: nothing to do
+    }
+    for _ in 0..count {
+        match buf.get(pos) {
+            None => return Ok(None),
+            Some(b'$') => {}
+            Some(&c) => {
+                return Err(ProtocolError::new(format!(
+                    "expected '$', got '{}'",
+                    char::from(c).escape_default()
+                )));
+            }
+        }
+        let Some(end) = line_end(buf, pos + 1, 32, "bulk count string")? else {
+            return Ok(None);
+        };
+        let len = match parse_count(&buf[pos + 1..end]) {
+            Some(n) if (0..=MAX_BULK as i64).contains(&n) => n as usize,
+            _ => return Err(ProtocolError::new("invalid bulk length")),
+        };
+        let start = end + 2;
+        if buf.len() < start + len + 2 {
+            return Ok(None);
+        }
+        if &buf[start + len..start + len + 2] != b"\r\n" {
+            return Err(ProtocolError::new("bulk string not followed by CRLF"));
+        }
+        args.ranges.push(start..start + len);
+        pos = start + len + 2;
+    }
+    Ok(Some(pos))
+}
+
+/// A plain text line split on spaces and tabs (no quoting, unlike redis).
+fn parse_inline(buf: &[u8], args: &mut Args) -> Result<Option<usize>, ProtocolError> {
+    // telnet sends `\r\n`, `nc` may send a bare `\n`: accept both.
+    let window = &buf[..buf.len().min(MAX_INLINE + 1)];
+    let Some(nl) = window.iter().position(|&c| c == b'\n') else {
+        if window.len() > MAX_INLINE {
+            return Err(ProtocolError::new("too big inline request"));
+        }
+        return Ok(None);
+    };
+    let line_len = if nl > 0 && buf[nl - 1] == b'\r' {
+        nl - 1
+    } else {
+        nl
+    };
+    let mut i = 0;
+    while i < line_len {
+        if buf[i] == b' ' || buf[i] == b'\t' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < line_len && buf[i] != b' ' && buf[i] != b'\t' {
+            i += 1;
+        }
+        args.ranges.push(start..i);
+    }
+    Ok(Some(nl + 1))
+}
+
+/// `+s\r\n`
+pub fn simple(out: &mut Vec<u8>, s: &str) {
+    out.push(b'+');
+    out.extend_from_slice(s.as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+/// `-s\r\n` (`s` starts with the error code, e.g. `ERR ...`).
+pub fn error(out: &mut Vec<u8>, s: &str) {
+    out.push(b'-');
+    // An error line must stay one line, whatever a client sent us.
+    out.extend(
+        s.bytes()
+            .map(|c| if c == b'\r' || c == b'\n' { b' ' } else { c }),
+    );
+    out.extend_from_slice(b"\r\n");
+}
+
+/// `:n\r\n`
+pub fn int(out: &mut Vec<u8>, n: i64) {
+    out.push(b':');
+    out.extend_from_slice(n.to_string().as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+/// `$len\r\nbytes\r\n`, or the nil bulk `$-1\r\n`.
+pub fn bulk(out: &mut Vec<u8>, b: Option<&[u8]>) {
+    match b {
+        None => out.extend_from_slice(b"$-1\r\n"),
+        Some(b) => {
+            out.push(b'$');
+            out.extend_from_slice(b.len().to_string().as_bytes());
+            out.extend_from_slice(b"\r\n");
+            out.extend_from_slice(b);
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+}
+
+/// `*n\r\n`, the header of an array of `n` replies that follow.
+pub fn array_len(out: &mut Vec<u8>, n: usize) {
+    out.push(b'*');
+    out.extend_from_slice(n.to_string().as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
