@@ -1,5 +1,7 @@
 //! `spawn_blocking`: results, panics, parallelism, the thread bound, shutdown.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, mpsc};
@@ -24,7 +26,21 @@ fn result_wakes_the_awaiting_task() {
 fn result_reaches_a_spawned_task_while_main_waits_elsewhere() {
     let rt = ramen::Runtime::new().unwrap();
     let out = rt.block_on(async {
-        let h = ramen::spawn(async { ramen::spawn_blocking(|| 21 * 2).await.unwrap() });
+        let h = ramen::spawn(async {
+            // The job waits for a go-ahead sent only after the task's first
+            // poll of the handle, so the result must arrive by a remote wake.
+            let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+            let mut job = ramen::spawn_blocking(move || {
+                go_rx.recv().unwrap();
+                21 * 2
+            });
+            let first =
+                std::future::poll_fn(|cx| std::task::Poll::Ready(Pin::new(&mut job).poll(cx)))
+                    .await;
+            assert!(first.is_pending());
+            go_tx.send(()).unwrap();
+            job.await.unwrap()
+        });
         h.await.unwrap()
     });
     assert_eq!(out, 42);
