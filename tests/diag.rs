@@ -433,3 +433,21 @@ mod json_check {
         Err("unterminated string".into())
     }
 }
+
+#[test]
+fn no_stall_for_a_task_waiting_on_io() {
+    let rt = quiet().stall_warning(Some(Duration::from_millis(100))).build().unwrap();
+    rt.block_on(async {
+        let listener = ramen::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        // A plain thread connects after a while: until then the only thing
+        // that can happen is I/O, and that is not a stall.
+        let client = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(700));
+            std::net::TcpStream::connect(addr).unwrap()
+        });
+        let (_stream, _) = listener.accept().await.unwrap();
+        client.join().unwrap();
+    });
+    assert!(rt.warnings().is_empty(), "{:#?}", rt.warnings());
+}
