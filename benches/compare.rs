@@ -83,7 +83,7 @@ fn main() {
     rows.push(race(
         "spawn+join (10k tasks; threads: 1k)",
         "ns/task",
-        10,
+        30,
         1.0,
         [
             some(move || timed(|| spawn_join_ramen(rt, n)) / n as u32),
@@ -98,7 +98,7 @@ fn main() {
     rows.push(race(
         "yield (100 tasks × 1k)",
         "ns/yield",
-        10,
+        30,
         (tasks * ys) as f64,
         [
             some(move || timed(|| yield_ramen(rt, tasks, ys))),
@@ -179,7 +179,7 @@ fn main() {
     rows.push(race(
         "TCP echo (100 conns × 1k × 64 B)",
         "ns/round trip",
-        3,
+        5,
         trips,
         [
             some(move || timed(|| echo_ramen(rt, CONNS, ROUNDS))),
@@ -319,7 +319,34 @@ fn child(args: &[String]) {
             };
             assert_eq!(done, CONNS * rounds);
         }
-        _ => panic!("usage: compare child idle <rt> | threads | echo <rt> <rounds>"),
+        ["profile", what, rtname, iters] => profile(what, rtname, iters.parse().unwrap()),
+        _ => panic!(
+            "usage: compare child idle <rt> | threads | echo <rt> <rounds> | profile <what> <rt> <iters>"
+        ),
+    }
+}
+
+/// Runs one workload `iters` times on ramen or tokio, for `perf record`,
+/// `strace -c` or callgrind: `what` is spawn, yield, remote, timers, mpsc or echo.
+fn profile(what: &str, rtname: &str, iters: usize) {
+    let (rt, tk) = (ramen::Runtime::new().unwrap(), ramen_benches::tokio_rt());
+    let ds = durations(100_000);
+    for _ in 0..iters {
+        match (what, rtname) {
+            ("spawn", "ramen") => drop(spawn_join_ramen(&rt, 10_000)),
+            ("spawn", "tokio") => drop(spawn_join_tokio(&tk, 10_000)),
+            ("yield", "ramen") => yield_ramen(&rt, 100, 1_000),
+            ("yield", "tokio") => yield_tokio(&tk, 100, 1_000),
+            ("remote", "ramen") => drop(remote_wake_ramen(&rt, 100_000)),
+            ("remote", "tokio") => drop(remote_wake_tokio(&tk, 100_000)),
+            ("timers", "ramen") => drop(timers_ramen(&rt, &ds)),
+            ("timers", "tokio") => drop(timers_tokio(&tk, &ds)),
+            ("mpsc", "ramen") => drop(mpsc_ramen(&rt, 1_000_000, 128)),
+            ("mpsc", "tokio") => drop(mpsc_tokio(&tk, 1_000_000, 128)),
+            ("echo", "ramen") => drop(echo_ramen(&rt, CONNS, ROUNDS)),
+            ("echo", "tokio") => drop(echo_tokio(&tk, CONNS, ROUNDS)),
+            _ => panic!("profile: unknown {what} {rtname}"),
+        }
     }
 }
 
