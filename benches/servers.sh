@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# benches/servers.sh — ramen's example servers beside the real ones.
+#
+#   benches/servers.sh            # every benchmark whose tools are installed
+#   benches/servers.sh http       # only bench_http
+#   DURATION=5 CONNS=200 benches/servers.sh http
+#
+# Installs nothing: uses nginx and wrk when they are on PATH (it says which
+# are missing and skips). Loopback only, every run bounded by DURATION; every
+# process it starts is stopped by its PID (also on Ctrl-C / errors).
+#
+# Method (bench_http): the server is pinned to CPU 0 (`taskset -c 0`) and the
+# load generator to CPU 1, so they do not steal each other's core. One warm-up
+# second, then `wrk -t1 -c$CONNS -d${DURATION}s`. CPU cost is the server's own
+# utime+stime from /proc/PID/stat before and after the run, per 100k requests.
+# nginx gets the closest configuration to the example: one worker, no master,
+# no access log, `return 200 "hello"` for `/`.
+#
+# Another benchmark is a function `bench_NAME`; main runs the ones that exist.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-10}
+CONNS=${CONNS:-100}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/ramen-servers.XXXXXX")
+PIDS=()
+ROWS=()
+
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# A free loopback TCP port (one not in `ss -ltn`), from 18000 up.
+free_port() {
+    local p used
+    used=$(ss -Hltn 2>/dev/null | awk '{print $4}' | sed 's/.*://' | sort -u)
+    for p in $(seq 18000 18999); do
+        grep -qx "$p" <<<"$used" || { echo "$p"; return; }
+    done
+    echo "no free port in 18000-18999" >&2
+    return 1
+}
+
+# Waits (≤ 10 s) until 127.0.0.1:$1 accepts a connection.
+wait_port() {
+    local i
+    for i in $(seq 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "nothing listening on 127.0.0.1:$1 after 10 s" >&2
+    return 1
+}
+
+# utime+stime of PID, in clock ticks (fields 14 and 15 after the `(comm)`).
+cpu_ticks() {
+    sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+}
+
+# measure NAME URL PID: warm up, run wrk pinned to CPU 1, append a table row.
+measure() {
+    local name=$1 url=$2 pid=$3 before after out rps total errors cpu
+    taskset -c 1 wrk -t1 -c"$CONNS" -d1s "$url" >/dev/null
+    before=$(cpu_ticks "$pid")
+    out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"${DURATION}s" "$url")
+    after=$(cpu_ticks "$pid")
+    echo "$out" | sed "s/^/    [$name] /" >&2
+    rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+    total=$(awk '/requests in/ {print $1}' <<<"$out")
+    errors=$(grep -E 'Socket errors|Non-2xx' <<<"$out" | tr -s ' ' | paste -sd';' - || true)
+    cpu=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$total" \
+        'BEGIN { printf "%.3f", (t / hz) / n * 100000 }')
+    ROWS+=("$name|$rps|$cpu|${errors:-0}")
+}
+
+bench_http() {
+    if ! have wrk; then
+        echo "bench_http: wrk is not installed; skipped (apt-get install wrk)"
+        return 0
+    fi
+    have nginx || echo "bench_http: nginx is not installed; measuring http_server alone"
+    echo "bench_http: building examples/http_server (release)" >&2
+    cargo build --release --quiet --example http_server
+
+    # ramen: the example prints its real address once it accepts.
+    taskset -c 0 target/release/examples/http_server --addr 127.0.0.1:0 >"$TMP/http.out" 2>&1 &
+    local pid=$!
+    PIDS+=("$pid")
+    local i addr=""
+    for i in $(seq 100); do
+        addr=$(sed -n 's/^listening on //p' "$TMP/http.out")
+        [ -n "$addr" ] && break
+        sleep 0.1
+    done
+    [ -n "$addr" ] || { echo "http_server did not start:" >&2; cat "$TMP/http.out" >&2; return 1; }
+    measure "ramen http_server" "http://$addr/" "$pid"
+    kill -TERM "$pid"
+    wait "$pid" || echo "http_server exited with $?" >&2
+
+    if have nginx; then
+        local port
+        port=$(free_port)
+        mkdir -p "$TMP/nginx"
+        cat >"$TMP/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+master_process off;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $TMP/nginx/body;
+    proxy_temp_path $TMP/nginx/proxy;
+    fastcgi_temp_path $TMP/nginx/fastcgi;
+    uwsgi_temp_path $TMP/nginx/uwsgi;
+    scgi_temp_path $TMP/nginx/scgi;
+    default_type text/plain;
+    server {
+        listen 127.0.0.1:$port;
+        location = / { return 200 "hello"; }
+    }
+}
+EOF
+        taskset -c 0 nginx -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx.conf" &
+        pid=$!
+        PIDS+=("$pid")
+        wait_port "$port"
+        measure "nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')" "http://127.0.0.1:$port/" "$pid"
+        kill -QUIT "$pid" # graceful stop
+        wait "$pid" || true
+    fi
+
+    echo
+    echo "GET / (5-byte body), wrk -t1 -c$CONNS -d${DURATION}s, server on CPU 0, wrk on CPU 1"
+    echo
+    echo "| server | req/s | server CPU s per 100k req | errors |"
+    echo "|---|---:|---:|---|"
+    local row
+    for row in "${ROWS[@]}"; do
+        IFS='|' read -r name rps cpu errors <<<"$row"
+        echo "| $name | $rps | $cpu | $errors |"
+    done
+    if [ "${#ROWS[@]}" -ge 2 ]; then
+        IFS='|' read -r _ r_rps r_cpu _ <<<"${ROWS[0]}"
+        IFS='|' read -r _ n_rps n_cpu _ <<<"${ROWS[1]}"
+        awk -v a="$r_rps" -v b="$n_rps" -v c="$r_cpu" -v d="$n_cpu" 'BEGIN {
+            printf "\nramen / nginx: %.2fx the req/s, %.2fx the CPU per request\n", a / b, c / d }'
+    fi
+    ROWS=()
+}
+
+main() {
+    local want=("$@") name ran=0
+    [ ${#want[@]} -gt 0 ] || want=(http redis)
+    for name in "${want[@]}"; do
+        if declare -F "bench_$name" >/dev/null; then
+            "bench_$name"
+            ran=1
+        fi
+    done
+    [ "$ran" = 1 ] || echo "no benchmark named: ${want[*]}"
+}
+
+main "$@"
