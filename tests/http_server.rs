@@ -379,6 +379,27 @@ fn an_idle_connection_is_closed_after_idle_secs() {
         waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
         "{waited:?}"
     );
+    // A request trickling in a byte every 200 ms gets `idle` as a whole,
+    // not `idle` per byte (slowloris).
+    let mut slow = server.connect();
+    let started = Instant::now();
+    let mut sent = 0;
+    for b in b"GET / HTTP/1.1\r\nX-Slow: "
+        .iter()
+        .chain([b'a'; 40].iter())
+    {
+        if std::io::Write::write_all(slow.reader.get_mut(), &[*b]).is_err() {
+            break;
+        }
+        sent += 1;
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(slow.is_closed());
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?} ({sent} bytes sent)",
+        started.elapsed()
+    );
 }
 
 /// Raises this process's soft fd limit (the server child inherits it).

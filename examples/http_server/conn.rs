@@ -10,7 +10,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ramen::io::{AsyncReadExt, AsyncWriteExt};
 use ramen::net::TcpStream;
@@ -108,6 +108,7 @@ pub async fn serve(server: Rc<Server>, stream: TcpStream) {
         start: 0,
         end: 0,
         out: Vec::with_capacity(1024),
+        request_deadline: Instant::now(),
     };
     // Errors (reset by peer, timeouts) all end the same way: close.
     let _ = conn.run().await;
@@ -122,6 +123,8 @@ struct Conn {
     end: usize,
     /// Responses not written yet.
     out: Vec<u8>,
+    /// When the request being received must be complete (see `run`).
+    request_deadline: Instant,
 }
 
 impl Conn {
@@ -171,12 +174,28 @@ impl Conn {
                 return self.stream.shutdown().await;
             }
             // Wait for more bytes, for at most `idle`, or until shutdown.
+            // Between requests each read gets the full `idle`; once a request
+            // has begun, the whole of it must arrive within `idle` of its
+            // first byte (a client trickling one byte at a time, slowloris,
+            // cannot hold the connection forever).
+            let fresh = self.start == self.end;
+            let wait = if fresh {
+                self.server.idle
+            } else {
+                self.request_deadline
+                    .saturating_duration_since(Instant::now())
+            };
             self.make_room();
             let server = self.server.clone();
-            let read = timeout(server.idle, self.stream.read(&mut self.buf[self.end..]));
+            let read = timeout(wait, self.stream.read(&mut self.buf[self.end..]));
             match select(read, server.shutdown.notified()).await {
                 Either::Left(Ok(Ok(0))) => return Ok(()), // the client closed
-                Either::Left(Ok(Ok(n))) => self.end += n,
+                Either::Left(Ok(Ok(n))) => {
+                    self.end += n;
+                    if fresh {
+                        self.request_deadline = Instant::now() + server.idle;
+                    }
+                }
                 Either::Left(Ok(Err(e))) => return Err(e),
                 Either::Left(Err(_elapsed)) => return Ok(()), // idle timeout
                 Either::Right(()) => return Ok(()),           // shutdown while idle
