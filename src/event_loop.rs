@@ -284,14 +284,25 @@ impl Core {
         let waker = waker_ref(header);
         let mut cx = Context::from_waker(&waker);
         self.metrics.polls.set(self.metrics.polls.get() + 1);
-        let started = self.diag.timing.then(|| self.poll_started());
-        let ready = runnable.run(&mut cx).is_ready();
-        if let Some(started) = started {
-            self.poll_finished(started, task.id, Some(runnable.meta()), ready);
-        }
+        // Diagnostics off costs this one predictable branch per poll.
+        let ready = if self.diag.timing {
+            self.run_timed(&*runnable, &mut cx, task.id)
+        } else {
+            runnable.run(&mut cx).is_ready()
+        };
         if ready {
             self.tasks.borrow_mut().try_remove(task.key);
         }
+    }
+
+    /// `run_task`'s poll with the slow-poll detector or the recorder on.
+    #[cold]
+    #[inline(never)]
+    fn run_timed(&self, runnable: &dyn Runnable, cx: &mut Context<'_>, id: u64) -> bool {
+        let started = self.poll_started();
+        let ready = runnable.run(cx).is_ready();
+        self.poll_finished(started, id, Some(runnable.meta()), ready);
+        ready
     }
 
     /// Wall-clock and recorder-clock time at the start of a timed poll, and
