@@ -335,6 +335,7 @@ fn profile(what: &str, rtname: &str, iters: usize) {
         match (what, rtname) {
             ("spawn", "ramen") => drop(spawn_join_ramen(&rt, 10_000)),
             ("spawn", "tokio") => drop(spawn_join_tokio(&tk, 10_000)),
+            ("spawn", "smol") => drop(spawn_join_smol(ramen_benches::smol_ex(), 10_000)),
             ("yield", "ramen") => yield_ramen(&rt, 100, 1_000),
             ("yield", "tokio") => yield_tokio(&tk, 100, 1_000),
             ("remote", "ramen") => drop(remote_wake_ramen(&rt, 100_000)),
