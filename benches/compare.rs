@@ -326,7 +326,7 @@ fn child(args: &[String]) {
     }
 }
 
-/// Runs one workload `iters` times on ramen or tokio, for `perf record`,
+/// Runs one workload `iters` times on ramen or tokio (smol: spawn), for `perf record`,
 /// `strace -c` or callgrind: `what` is spawn, yield, remote, timers, mpsc or echo.
 fn profile(what: &str, rtname: &str, iters: usize) {
     let (rt, tk) = (ramen::Runtime::new().unwrap(), ramen_benches::tokio_rt());
