@@ -211,7 +211,7 @@ impl Core {
     /// Keeps a finished task's header for reuse if no waker still points at
     /// it (a header still shared is simply dropped).
     pub(crate) fn recycle_header(&self, header: Arc<Header>) {
-        const MAX_POOLED: usize = 1024;
+        const MAX_POOLED: usize = 16 * 1024;
         if header.runtime_id() != self.id || self.shutting_down.get() {
             return;
         }
