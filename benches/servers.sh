@@ -16,7 +16,9 @@
 # nginx gets the closest configuration to the example: one worker, no master,
 # no access log, `return 200 "hello"` for `/`.
 #
-# Another benchmark is a function `bench_NAME`; main runs the ones that exist.
+# bench_redis (below) does the same for examples/mini_redis beside redis-server,
+# with redis-benchmark. Another benchmark is a function `bench_NAME`; main runs
+# the ones that exist.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -156,6 +158,89 @@ EOF
         IFS='|' read -r _ n_rps n_cpu _ <<<"${ROWS[1]}"
         awk -v a="$r_rps" -v b="$n_rps" -v c="$r_cpu" -v d="$n_cpu" 'BEGIN {
             printf "\nramen / nginx: %.2fx the req/s, %.2fx the CPU per request\n", a / b, c / d }'
+    fi
+    ROWS=()
+}
+
+# bench_redis: examples/mini_redis (release) and, when installed, redis-server
+# with persistence off (`--save '' --appendonly no`), each pinned to CPU 0,
+# measured by `redis-benchmark -c $REDIS_CONNS -n $REDIS_N -t set,get,ping -q`
+# pinned to CPU 1 (after a short warm-up). Ops/s per test, server CPU per 100k
+# requests, and mini_redis / redis-server per test.
+REDIS_N=${REDIS_N:-200000}
+REDIS_CONNS=${REDIS_CONNS:-50}
+
+# redis_measure NAME PORT PID: appends "name|ping_inline|ping_mbulk|set|get|cpu".
+redis_measure() {
+    local name=$1 port=$2 pid=$3 before after out cpu
+    taskset -c 1 timeout 120 redis-benchmark -p "$port" -c "$REDIS_CONNS" -n 20000 \
+        -t set,get,ping -q >/dev/null
+    before=$(cpu_ticks "$pid")
+    out=$(taskset -c 1 timeout 600 redis-benchmark -p "$port" -c "$REDIS_CONNS" -n "$REDIS_N" \
+        -t set,get,ping -q | tr '\r' '\n' | grep -E '^[A-Z_]+: [0-9.]+ requests per second')
+    after=$(cpu_ticks "$pid")
+    echo "$out" | sed "s/^/    [$name] /" >&2
+    local rate
+    rate() { awk -v t="$1:" '$1 == t {print $2}' <<<"$out"; }
+    cpu=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n=$((REDIS_N * 4)) \
+        'BEGIN { printf "%.3f", (t / hz) / n * 100000 }')
+    ROWS+=("$name|$(rate PING_INLINE)|$(rate PING_MBULK)|$(rate SET)|$(rate GET)|$cpu")
+}
+
+bench_redis() {
+    if ! have redis-benchmark; then
+        echo "bench_redis: redis-benchmark is not installed; skipped (apt-get install redis-tools)"
+        return 0
+    fi
+    have redis-server || echo "bench_redis: redis-server is not installed; measuring mini_redis alone"
+    echo "bench_redis: building examples/mini_redis (release)" >&2
+    cargo build --release --quiet --example mini_redis
+
+    taskset -c 0 target/release/examples/mini_redis --addr 127.0.0.1:0 >"$TMP/redis.out" 2>&1 &
+    local pid=$!
+    PIDS+=("$pid")
+    local i addr=""
+    for i in $(seq 100); do
+        addr=$(sed -n 's/^listening on //p' "$TMP/redis.out")
+        [ -n "$addr" ] && break
+        sleep 0.1
+    done
+    [ -n "$addr" ] || { echo "mini_redis did not start:" >&2; cat "$TMP/redis.out" >&2; return 1; }
+    redis_measure "ramen mini_redis" "${addr##*:}" "$pid"
+    kill -TERM "$pid"
+    wait "$pid" || echo "mini_redis exited with $?" >&2
+
+    if have redis-server; then
+        local port
+        port=$(free_port)
+        taskset -c 0 redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+            --daemonize no --dir "$TMP" --logfile "$TMP/redis-server.log" &
+        pid=$!
+        PIDS+=("$pid")
+        wait_port "$port"
+        redis_measure "redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')" \
+            "$port" "$pid"
+        kill -TERM "$pid"
+        wait "$pid" || true
+    fi
+
+    echo
+    echo "redis-benchmark -c$REDIS_CONNS -n$REDIS_N -t set,get,ping -q, server on CPU 0, benchmark on CPU 1"
+    echo
+    echo "| server | PING_INLINE ops/s | PING_MBULK ops/s | SET ops/s | GET ops/s | server CPU s per 100k req |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    local row
+    for row in "${ROWS[@]}"; do
+        IFS='|' read -r name a b c d cpu <<<"$row"
+        echo "| $name | $a | $b | $c | $d | $cpu |"
+    done
+    if [ "${#ROWS[@]}" -ge 2 ]; then
+        IFS='|' read -r _ a1 b1 c1 d1 cpu1 <<<"${ROWS[0]}"
+        IFS='|' read -r _ a2 b2 c2 d2 cpu2 <<<"${ROWS[1]}"
+        awk -v a1="$a1" -v b1="$b1" -v c1="$c1" -v d1="$d1" -v e1="$cpu1" \
+            -v a2="$a2" -v b2="$b2" -v c2="$c2" -v d2="$d2" -v e2="$cpu2" 'BEGIN {
+            printf "| mini_redis / redis-server | %.2fx | %.2fx | %.2fx | %.2fx | %.2fx |\n",
+                a1 / a2, b1 / b2, c1 / c2, d1 / d2, e1 / e2 }'
     fi
     ROWS=()
 }
