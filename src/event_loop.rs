@@ -32,7 +32,7 @@ use slab::Slab;
 use crate::builder::Config;
 use crate::diag::stall::Stuck;
 use crate::diag::{Diag, EventKind};
-use crate::inbox::Inbox;
+use crate::inbox::{Inbox, Sleep, ThreadUnpark};
 use crate::loom::Arc;
 use crate::reactor::Reactor;
 use crate::run_queue::{RunQueue, TaskRef};
@@ -83,6 +83,8 @@ impl Core {
         let poller = Arc::new(poller);
         let id = NEXT_RUNTIME_ID.fetch_add(1, StdOrdering::Relaxed);
         let unpark = Box::new(PollerUnpark(poller.clone()));
+        // A `Runtime` is `!Send`: it is driven on the thread that built it.
+        let unpark_thread = Box::new(ThreadUnpark(std::thread::current()));
         let diag = Diag::new(&config.diag);
         let core = Rc::new_cyclic(|weak_self| Core {
             weak_self: weak_self.clone(),
@@ -92,7 +94,7 @@ impl Core {
             run_queue: RunQueue::default(),
             deferred: RefCell::new(Vec::new()),
             deferred_tasks: RefCell::new(Vec::new()),
-            inbox: Arc::new(Inbox::new(id, unpark)),
+            inbox: Arc::new(Inbox::new(id, unpark, unpark_thread)),
             reactor: Rc::new(Reactor::new(poller)),
             timers: Rc::new(Timers::default()),
             next_task_id: Cell::new(1),
@@ -405,24 +407,43 @@ impl Core {
         let mut io_events = 0;
         // With work ready and no fd registered there is nothing to ask the
         // kernel: skip the syscall (yield-heavy code stays cheap).
-        if blocking_wait || self.reactor.len() > 0 {
-            let parked = blocking_wait && self.inbox.park();
+        let no_fds = self.reactor.len() == 0;
+        if blocking_wait || !no_fds {
+            // No fd registered: epoll has nothing to report, so sleep on a
+            // futex (`thread::park`, one syscall) instead of `Poller::wait`
+            // (five with polling's timerfd and notifier re-arming).
+            let how = if no_fds {
+                Sleep::Thread
+            } else {
+                Sleep::Reactor
+            };
+            let parked = blocking_wait && self.inbox.park(how);
             let timeout = if blocking_wait && !parked {
                 Some(Duration::ZERO)
             } else {
                 timeout
             };
-            self.metrics
-                .reactor_waits
-                .set(self.metrics.reactor_waits.get() + 1);
-            match self.reactor.wait(timeout) {
-                Ok(n) => io_events = n,
-                // epoll_wait fails only on a broken poller (EBADF/EINVAL) or
-                // out of memory; say so instead of spinning silently.
-                Err(e) => eprintln!("ramen: reactor wait failed: {e}"),
-            }
-            if io_events > 0 && self.diag.recorder.is_some() {
-                self.diag.record(EventKind::Io { fds: io_events });
+            if how == Sleep::Thread {
+                if parked {
+                    self.metrics.parks.set(self.metrics.parks.get() + 1);
+                    match timeout {
+                        Some(d) => std::thread::park_timeout(d),
+                        None => std::thread::park(),
+                    }
+                }
+            } else {
+                self.metrics
+                    .reactor_waits
+                    .set(self.metrics.reactor_waits.get() + 1);
+                match self.reactor.wait(timeout) {
+                    Ok(n) => io_events = n,
+                    // epoll_wait fails only on a broken poller (EBADF/EINVAL)
+                    // or out of memory; say so instead of spinning silently.
+                    Err(e) => eprintln!("ramen: reactor wait failed: {e}"),
+                }
+                if io_events > 0 && self.diag.recorder.is_some() {
+                    self.diag.record(EventKind::Io { fds: io_events });
+                }
             }
             if parked {
                 self.inbox.unparked();

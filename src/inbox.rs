@@ -9,9 +9,10 @@
 //! **What this file does:** a small mutex-protected queue used *only* by other
 //! threads, plus a `parked` flag that the loop sets (under the same lock) just
 //! before it sleeps. A remote waker pushes, and if — and only if — the loop is
-//! parked, it calls [`Unpark::unpark`] (which is `Poller::notify`: one `write`
-//! to an eventfd). While the loop is busy, remote wakes cost a lock and no
-//! syscall.
+//! parked, it calls [`Unpark::unpark`] for the way the loop sleeps: in the
+//! reactor (`Poller::notify`, one `write` to an eventfd) or, when no fd is
+//! registered, in `std::thread::park` (`Thread::unpark`, one futex wake).
+//! While the loop is busy, remote wakes cost a lock and no syscall.
 //!
 //! # Why this ordering cannot lose a wake
 //! Both sides take the same lock. Either the pusher's critical section comes
@@ -33,13 +34,24 @@
 use crate::loom::{AtomicBool, Mutex, Ordering, lock};
 use crate::run_queue::TaskRef;
 
-/// What wakes the runtime thread when it is parked in the reactor.
+/// What wakes the runtime thread when it is parked.
 ///
-/// In the runtime this is `polling::Poller::notify`; loom models substitute a
+/// In the runtime this is `polling::Poller::notify` (asleep in the reactor)
+/// or `Thread::unpark` (asleep in `thread::park`); loom models substitute a
 /// `loom::sync::Notify`, since loom cannot model a syscall.
 pub(crate) trait Unpark: Send + Sync {
     /// Makes the current or next park return promptly.
     fn unpark(&self);
+}
+
+/// An [`Unpark`] that does nothing: for loom models of a loop that never
+/// sleeps in that way.
+#[cfg(all(test, loom))]
+pub(crate) struct NoopUnpark;
+
+#[cfg(all(test, loom))]
+impl Unpark for NoopUnpark {
+    fn unpark(&self) {}
 }
 
 impl Unpark for polling::Poller {
@@ -52,10 +64,29 @@ impl Unpark for polling::Poller {
     }
 }
 
+/// Where the loop sleeps when it has nothing to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Sleep {
+    /// In `Poller::wait`: fds are registered, I/O may wake it.
+    Reactor,
+    /// In `thread::park`: no fd is registered, so epoll has nothing to say
+    /// and a futex sleep is cheaper (one syscall instead of polling's five).
+    Thread,
+}
+
+/// `Thread::unpark` as an [`Unpark`].
+pub(crate) struct ThreadUnpark(pub(crate) std::thread::Thread);
+
+impl Unpark for ThreadUnpark {
+    fn unpark(&self) {
+        self.0.unpark();
+    }
+}
+
 struct InboxState {
     queue: Vec<TaskRef>,
-    /// The loop is (about to be) asleep in the reactor.
-    parked: bool,
+    /// The loop is (about to be) asleep, and where.
+    parked: Option<Sleep>,
     /// An unpark was already sent for this park: one is enough.
     notified: bool,
     /// The runtime is gone: drop pushes instead of queueing them.
@@ -69,21 +100,27 @@ pub(crate) struct Inbox {
     /// A hint readable without the lock: "the queue may be non-empty".
     /// Written only under the lock; a stale `false` is caught by `park`.
     has_items: AtomicBool,
-    unpark: Box<dyn Unpark>,
+    unpark_reactor: Box<dyn Unpark>,
+    unpark_thread: Box<dyn Unpark>,
 }
 
 impl Inbox {
-    pub(crate) fn new(runtime_id: usize, unpark: Box<dyn Unpark>) -> Inbox {
+    pub(crate) fn new(
+        runtime_id: usize,
+        unpark_reactor: Box<dyn Unpark>,
+        unpark_thread: Box<dyn Unpark>,
+    ) -> Inbox {
         Inbox {
             runtime_id,
             state: Mutex::new(InboxState {
                 queue: Vec::new(),
-                parked: false,
+                parked: None,
                 notified: false,
                 closed: false,
             }),
             has_items: AtomicBool::new(false),
-            unpark,
+            unpark_reactor,
+            unpark_thread,
         }
     }
 
@@ -103,14 +140,16 @@ impl Inbox {
             }
             state.queue.push(task);
             self.has_items.store(true, Ordering::Release);
-            let must = state.parked && !state.notified;
-            state.notified |= must;
+            let must = if state.notified { None } else { state.parked };
+            state.notified |= must.is_some();
             must
         };
-        if must_unpark {
-            self.unpark.unpark();
+        match must_unpark {
+            Some(Sleep::Reactor) => self.unpark_reactor.unpark(),
+            Some(Sleep::Thread) => self.unpark_thread.unpark(),
+            None => {}
         }
-        must_unpark
+        must_unpark.is_some()
     }
 
     /// Moves every queued task into `out` (runtime thread only).
@@ -125,19 +164,19 @@ impl Inbox {
 
     /// Announces that the loop is about to sleep. Returns `false` (and stays
     /// unparked) if work arrived meanwhile: the caller must not sleep then.
-    pub(crate) fn park(&self) -> bool {
+    pub(crate) fn park(&self, how: Sleep) -> bool {
         let mut state = lock(&self.state);
         if !state.queue.is_empty() {
             return false;
         }
-        state.parked = true;
+        state.parked = Some(how);
         true
     }
 
     /// The loop woke up: remote wakes no longer need to unpark it.
     pub(crate) fn unparked(&self) {
         let mut state = lock(&self.state);
-        state.parked = false;
+        state.parked = None;
         state.notified = false;
     }
 
@@ -168,7 +207,11 @@ mod loom_models {
     fn park_never_sleeps_on_work() {
         loom::model(|| {
             let notify = Arc::new(loom::sync::Notify::new());
-            let inbox = Arc::new(Inbox::new(1, Box::new(LoomUnpark(notify.clone()))));
+            let inbox = Arc::new(Inbox::new(
+                1,
+                Box::new(LoomUnpark(notify.clone())),
+                Box::new(NoopUnpark),
+            ));
             let remote = {
                 let inbox = inbox.clone();
                 thread::spawn(move || {
@@ -178,7 +221,7 @@ mod loom_models {
             let mut got = Vec::new();
             while got.is_empty() {
                 inbox.drain_into(&mut got);
-                if got.is_empty() && inbox.park() {
+                if got.is_empty() && inbox.park(Sleep::Reactor) {
                     notify.wait();
                     inbox.unparked();
                 }
@@ -188,12 +231,44 @@ mod loom_models {
         });
     }
 
+    /// Model 4 again, for a loop that sleeps in `thread::park` (no fd
+    /// registered): the push must use the *thread* unparker, or the loop
+    /// sleeps forever and loom reports the deadlock.
+    #[test]
+    fn thread_park_never_sleeps_on_work() {
+        loom::model(|| {
+            let notify = Arc::new(loom::sync::Notify::new());
+            let unpark_thread = Box::new(LoomUnpark(notify.clone()));
+            let inbox = Arc::new(Inbox::new(1, Box::new(NoopUnpark), unpark_thread));
+            let remote = {
+                let inbox = inbox.clone();
+                thread::spawn(move || {
+                    inbox.push(TaskRef { key: 3, id: 9 });
+                })
+            };
+            let mut got = Vec::new();
+            while got.is_empty() {
+                inbox.drain_into(&mut got);
+                if got.is_empty() && inbox.park(Sleep::Thread) {
+                    notify.wait();
+                    inbox.unparked();
+                }
+            }
+            assert_eq!(got, vec![TaskRef { key: 3, id: 9 }]);
+            remote.join().unwrap();
+        });
+    }
+
     /// A push after `close` is dropped and never unparks a dead loop.
     #[test]
     fn push_after_close_is_dropped() {
         loom::model(|| {
             let notify = Arc::new(loom::sync::Notify::new());
-            let inbox = Arc::new(Inbox::new(1, Box::new(LoomUnpark(notify.clone()))));
+            let inbox = Arc::new(Inbox::new(
+                1,
+                Box::new(LoomUnpark(notify.clone())),
+                Box::new(NoopUnpark),
+            ));
             let remote = {
                 let inbox = inbox.clone();
                 thread::spawn(move || inbox.push(TaskRef { key: 1, id: 1 }))

@@ -15,6 +15,7 @@ pub(crate) struct Counters {
     pub(crate) local_wakes: Cell<u64>,
     pub(crate) remote_wakes: Cell<u64>,
     pub(crate) reactor_waits: Cell<u64>,
+    pub(crate) parks: Cell<u64>,
     pub(crate) forced_yields: Cell<u64>,
 }
 
@@ -29,6 +30,7 @@ impl Counters {
             local_wakes: self.local_wakes.get(),
             remote_wakes: self.remote_wakes.get(),
             reactor_waits: self.reactor_waits.get(),
+            thread_parks: self.parks.get(),
             forced_yields: self.forced_yields.get(),
             timers_pending: core.timers.len(),
             timers_fired: core.timers.fired(),
@@ -56,6 +58,9 @@ pub struct Metrics {
     pub remote_wakes: u64,
     /// Times the loop asked the reactor for events (each is an `epoll_wait`).
     pub reactor_waits: u64,
+    /// Times the loop slept in `thread::park` instead: nothing to wait for
+    /// but timers and other threads, no fd registered.
+    pub thread_parks: u64,
     /// Times the budget ran out with tasks still ready (the loop checked I/O
     /// and timers before polling more: fairness at work).
     pub forced_yields: u64,

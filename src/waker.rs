@@ -235,7 +235,7 @@ unsafe fn drop_waker(ptr: *const ()) {
 #[cfg(all(test, loom))]
 mod loom_models {
     use super::*;
-    use crate::inbox::Unpark;
+    use crate::inbox::{NoopUnpark, Unpark};
     use crate::loom::{AtomicBool, AtomicUsize, thread};
 
     struct NoUnpark;
@@ -253,7 +253,7 @@ mod loom_models {
     #[test]
     fn two_remote_wakers_one_entry() {
         loom::model(|| {
-            let inbox = Arc::new(Inbox::new(1, Box::new(NoUnpark)));
+            let inbox = Arc::new(Inbox::new(1, Box::new(NoUnpark), Box::new(NoopUnpark)));
             let h = header(1, &inbox);
             // The loop polls it once first (it starts scheduled).
             h.begin_poll();
@@ -309,7 +309,7 @@ mod loom_models {
     #[test]
     fn wake_racing_completion_and_slot_reuse() {
         loom::model(|| {
-            let inbox = Arc::new(Inbox::new(1, Box::new(NoUnpark)));
+            let inbox = Arc::new(Inbox::new(1, Box::new(NoUnpark), Box::new(NoopUnpark)));
             let h1 = header(1, &inbox);
             h1.begin_poll();
             let completed = Arc::new(AtomicBool::new(false));
@@ -360,7 +360,11 @@ mod loom_models {
     fn wake_after_shutdown() {
         loom::model(|| {
             let unparks = Arc::new(AtomicUsize::new(0));
-            let inbox = Arc::new(Inbox::new(1, Box::new(CountUnpark(unparks.clone()))));
+            let inbox = Arc::new(Inbox::new(
+                1,
+                Box::new(CountUnpark(unparks.clone())),
+                Box::new(NoopUnpark),
+            ));
             let h = header(1, &inbox);
             h.begin_poll();
             let w1 = waker(h.clone());

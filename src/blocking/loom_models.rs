@@ -7,7 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::*;
-use crate::inbox::{Inbox, Unpark};
+use crate::inbox::{Inbox, NoopUnpark, Sleep, Unpark};
 use crate::loom::{AtomicUsize, Ordering};
 use crate::run_queue::TaskRef;
 use crate::waker::{Header, waker_ref};
@@ -38,7 +38,11 @@ fn take<T>(mut handle: JoinHandle<T>) -> Result<T, JoinError> {
 fn blocking_result_wakes_joiner() {
     loom::model(|| {
         let notify = Arc::new(loom::sync::Notify::new());
-        let inbox = Arc::new(Inbox::new(1, Box::new(LoomUnpark(notify.clone()))));
+        let inbox = Arc::new(Inbox::new(
+            1,
+            Box::new(LoomUnpark(notify.clone())),
+            Box::new(NoopUnpark),
+        ));
         let header = Arc::new(Header::new_scheduled(
             TaskRef { key: 0, id: 1 },
             inbox.clone(),
@@ -58,7 +62,7 @@ fn blocking_result_wakes_joiner() {
                 if !woken.is_empty() {
                     break;
                 }
-                if inbox.park() {
+                if inbox.park(Sleep::Reactor) {
                     notify.wait();
                     inbox.unparked();
                 }
