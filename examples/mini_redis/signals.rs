@@ -18,22 +18,34 @@ static WRITE_END: AtomicI32 = AtomicI32::new(-1);
 /// The last signal number received.
 static LAST_SIGNAL: AtomicI32 = AtomicI32::new(0);
 
+/// This thread's `errno` slot (the handler must leave errno as it found it).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn errno_slot() -> *mut libc::c_int {
+    // SAFETY: always safe to call; returns the calling thread's errno address.
+    unsafe { libc::__errno_location() }
+}
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn errno_slot() -> *mut libc::c_int {
+    // SAFETY: always safe to call (macOS, the BSDs); as above.
+    unsafe { libc::__error() }
+}
+
 extern "C" fn on_signal(sig: libc::c_int) {
     LAST_SIGNAL.store(sig, Ordering::Relaxed);
     let fd = WRITE_END.load(Ordering::Relaxed);
     if fd < 0 {
         return;
     }
-    // SAFETY: `__errno_location` returns this thread's errno slot; reading
-    // and restoring it keeps the interrupted code's errno intact.
-    let saved = unsafe { *libc::__errno_location() };
+    // SAFETY: `errno_slot` is this thread's errno, valid for the thread's
+    // life; saving and restoring it keeps the interrupted code's errno intact.
+    let saved = unsafe { *errno_slot() };
     let byte = 1u8;
     // SAFETY: write(2) is async-signal-safe; `fd` is the pipe's write end,
     // never closed while the process runs; the buffer is a live 1-byte local.
     // A full pipe (EAGAIN, the fd is non-blocking) already holds a wake-up.
     unsafe { libc::write(fd, (&byte as *const u8).cast(), 1) };
     // SAFETY: as above.
-    unsafe { *libc::__errno_location() = saved };
+    unsafe { *errno_slot() = saved };
 }
 
 /// The read end of the signal pipe.
@@ -46,11 +58,23 @@ impl SignalPipe {
     /// Call inside the runtime, once.
     pub fn install() -> io::Result<SignalPipe> {
         let mut fds = [0 as libc::c_int; 2];
-        // SAFETY: `fds` is a valid array of two ints for pipe2 to fill.
-        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } != 0 {
+        // SAFETY: `fds` is a valid array of two ints for pipe(2) to fill.
+        // (pipe2 would set the flags at once, but macOS lacks it.)
+        if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
             return Err(io::Error::last_os_error());
         }
-        // SAFETY: `fds[0]` was just created by pipe2 and is owned by nothing
+        for fd in fds {
+            // SAFETY: fcntl on an fd we just created; F_SETFD/F_SETFL with
+            // plain flag values touch nothing else.
+            let ok = unsafe {
+                libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) == 0
+                    && libc::fcntl(fd, libc::F_SETFL, libc::O_NONBLOCK) == 0
+            };
+            if !ok {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        // SAFETY: `fds[0]` was just created by pipe and is owned by nothing
         // else; the File becomes its only owner. The write end (fds[1]) is
         // deliberately never closed: the handler may run at any time.
         let read = unsafe { File::from_raw_fd(fds[0]) };
