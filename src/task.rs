@@ -99,14 +99,14 @@ impl<F: Future> TaskCell<F> {
         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| *stage = Stage::Consumed)) {
             // If the drop panics, the assignment still completes during
             // unwinding (drop-and-replace), so `stage` is `Consumed` here.
-            report_lost_panic(&self.meta, "its destructor", &*payload);
+            report_lost_panic(&self.meta, "its destructor", panic_message(&*payload));
         }
         self.header.complete();
         if self.has_handle.get() {
             *stage = Stage::Finished(output);
         } else if let Err(err) = output {
             if err.is_panic() {
-                report_lost_panic(&self.meta, "it", err.panic_payload());
+                report_lost_panic(&self.meta, "it", err.panic_text());
             }
         }
         if let Some(waker) = self.join_waker.take() {
@@ -215,11 +215,8 @@ impl<F: Future> Joinable<F::Output> for TaskCell<F> {
 }
 
 /// One line on stderr for a panic nobody will ever see otherwise.
-pub(crate) fn report_lost_panic(meta: &TaskMeta, what: &str, payload: &(dyn Any + Send)) {
-    eprintln!(
-        "ramen: {meta} panicked in {what} and nobody holds its JoinHandle: {}",
-        panic_message(payload)
-    );
+pub(crate) fn report_lost_panic(meta: &TaskMeta, what: &str, message: &str) {
+    eprintln!("ramen: {meta} panicked in {what} and nobody holds its JoinHandle: {message}");
 }
 
 /// The text of a panic payload, if it has one.
@@ -305,6 +302,9 @@ impl<T> fmt::Debug for JoinHandle<T> {
 }
 
 /// Why a task did not produce its output.
+///
+/// `Send + Sync` (like `std::io::Error`'s payloads must be), so it converts
+/// into an `io::Error` with `io::Error::other`.
 pub struct JoinError {
     id: u64,
     repr: Repr,
@@ -312,7 +312,13 @@ pub struct JoinError {
 
 enum Repr {
     Cancelled,
-    Panic(Box<dyn Any + Send + 'static>),
+    /// The payload is `Send` but not `Sync`; the `Mutex` makes the error
+    /// `Sync` without ever handing out a shared reference to it. The message
+    /// is copied out once for `Display`.
+    Panic {
+        message: String,
+        payload: std::sync::Mutex<Box<dyn Any + Send + 'static>>,
+    },
 }
 
 impl JoinError {
@@ -326,7 +332,10 @@ impl JoinError {
     pub(crate) fn panic(id: u64, payload: Box<dyn Any + Send + 'static>) -> JoinError {
         JoinError {
             id,
-            repr: Repr::Panic(payload),
+            repr: Repr::Panic {
+                message: panic_message(&*payload).to_owned(),
+                payload: std::sync::Mutex::new(payload),
+            },
         }
     }
 
@@ -337,7 +346,7 @@ impl JoinError {
 
     /// The task panicked.
     pub fn is_panic(&self) -> bool {
-        matches!(self.repr, Repr::Panic(_))
+        matches!(self.repr, Repr::Panic { .. })
     }
 
     /// The id of the task that failed.
@@ -359,15 +368,17 @@ impl JoinError {
     /// The panic payload, or the error back if the task was cancelled.
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
-            Repr::Panic(payload) => Ok(payload),
+            Repr::Panic { payload, .. } => Ok(payload
+                .into_inner()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())),
             Repr::Cancelled => Err(self),
         }
     }
 
-    fn panic_payload(&self) -> &(dyn Any + Send) {
+    fn panic_text(&self) -> &str {
         match &self.repr {
-            Repr::Panic(payload) => &**payload,
-            Repr::Cancelled => &(),
+            Repr::Panic { message, .. } => message,
+            Repr::Cancelled => "cancelled",
         }
     }
 }
@@ -376,7 +387,7 @@ impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => write!(f, "task {} was cancelled", self.id),
-            Repr::Panic(p) => write!(f, "task {} panicked: {}", self.id, panic_message(&**p)),
+            Repr::Panic { message, .. } => write!(f, "task {} panicked: {message}", self.id),
         }
     }
 }
@@ -385,13 +396,8 @@ impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => write!(f, "JoinError::Cancelled(task {})", self.id),
-            Repr::Panic(p) => {
-                write!(
-                    f,
-                    "JoinError::Panic(task {}, {:?})",
-                    self.id,
-                    panic_message(&**p)
-                )
+            Repr::Panic { message, .. } => {
+                write!(f, "JoinError::Panic(task {}, {message:?})", self.id)
             }
         }
     }

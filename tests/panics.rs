@@ -20,6 +20,14 @@ fn panic_goes_to_the_join_handle_and_others_carry_on() {
         let err = bad.await.unwrap_err();
         assert!(err.is_panic());
         assert!(err.to_string().contains("boom 42"), "{err}");
+        // Send + Sync: it converts into an io::Error like any error.
+        let err = std::io::Error::other(err);
+        assert!(err.to_string().contains("boom 42"));
+        let err = err
+            .into_inner()
+            .unwrap()
+            .downcast::<ramen::JoinError>()
+            .unwrap();
         assert_eq!(panic_message(err.into_panic()), "boom 42");
         assert_eq!(good.await.unwrap(), 7);
     });
