@@ -436,7 +436,10 @@ mod json_check {
 
 #[test]
 fn no_stall_for_a_task_waiting_on_io() {
-    let rt = quiet().stall_warning(Some(Duration::from_millis(100))).build().unwrap();
+    let rt = quiet()
+        .stall_warning(Some(Duration::from_millis(100)))
+        .build()
+        .unwrap();
     rt.block_on(async {
         let listener = ramen::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
