@@ -20,6 +20,54 @@
 //! Name resolution (`impl ToSocketAddrs`) uses std's resolver, which blocks
 //! for host names; pass a `SocketAddr` or an IP literal to stay non-blocking.
 
+/// `AsyncRead` + `AsyncWrite` for a stream whose `io` field is an
+/// `IoSource` of a std stream socket. TCP and Unix streams behave exactly
+/// alike (read until `WouldBlock`, write what fits, shut the write side down),
+/// so they share this one definition.
+macro_rules! impl_stream_io {
+    ($stream:ty) => {
+        impl $crate::io::AsyncRead for $stream {
+            fn poll_read(
+                self: ::std::pin::Pin<&mut Self>,
+                cx: &mut ::std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> ::std::task::Poll<::std::io::Result<usize>> {
+                self.io
+                    .poll_read_stream(cx, buf, |mut s, b| ::std::io::Read::read(&mut s, b))
+            }
+        }
+
+        impl $crate::io::AsyncWrite for $stream {
+            fn poll_write(
+                self: ::std::pin::Pin<&mut Self>,
+                cx: &mut ::std::task::Context<'_>,
+                buf: &[u8],
+            ) -> ::std::task::Poll<::std::io::Result<usize>> {
+                if buf.is_empty() {
+                    return ::std::task::Poll::Ready(Ok(0));
+                }
+                self.io.poll_io($crate::reactor::WRITABLE, cx, |mut s| {
+                    ::std::io::Write::write(&mut s, buf)
+                })
+            }
+
+            fn poll_flush(
+                self: ::std::pin::Pin<&mut Self>,
+                _cx: &mut ::std::task::Context<'_>,
+            ) -> ::std::task::Poll<::std::io::Result<()>> {
+                ::std::task::Poll::Ready(Ok(()))
+            }
+
+            fn poll_shutdown(
+                self: ::std::pin::Pin<&mut Self>,
+                _cx: &mut ::std::task::Context<'_>,
+            ) -> ::std::task::Poll<::std::io::Result<()>> {
+                ::std::task::Poll::Ready(self.io.get_ref().shutdown(::std::net::Shutdown::Write))
+            }
+        }
+    };
+}
+
 mod split;
 mod sys;
 mod tcp;

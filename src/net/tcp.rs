@@ -8,16 +8,14 @@
 //! and `connect` on WRITABLE. `connect` is a real non-blocking connect
 //! (`net/sys.rs`), and a stream can be split for two tasks (`split.rs`).
 
-use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
-use std::pin::Pin;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::task::{Context, Poll};
 
 use super::split::{OwnedReadHalf, OwnedWriteHalf, StreamInner};
 use super::{connect_result, connect_stream, context, resolve, sys};
 use crate::io::fd::IoSource;
-use crate::io::{AsyncRead, AsyncWrite};
-use crate::reactor::{READABLE, WRITABLE};
+use crate::reactor::READABLE;
 
 /// A TCP server socket.
 ///
@@ -91,7 +89,7 @@ impl TcpListener {
     }
 }
 
-/// A TCP connection; implements [`AsyncRead`] and [`AsyncWrite`].
+/// A TCP connection; implements [`AsyncRead`](crate::io::AsyncRead) and [`AsyncWrite`](crate::io::AsyncWrite).
 ///
 /// A closed peer reads as `Ok(0)`. `poll_shutdown` shuts the write side
 /// (the peer reads end of stream and can still write back).
@@ -161,31 +159,4 @@ impl TcpStream {
     }
 }
 
-impl AsyncRead for TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_read_stream(cx, buf, |mut s, b| s.read(b))
-    }
-}
-
-impl AsyncWrite for TcpStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        if buf.is_empty() {
-            return Poll::Ready(Ok(0));
-        }
-        self.io.poll_io(WRITABLE, cx, |mut s| s.write(buf))
-    }
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.io.get_ref().shutdown(Shutdown::Write))
-    }
-}
+impl_stream_io!(TcpStream);

@@ -9,18 +9,14 @@
 //! connect either completes at once or says the backlog is full (`EAGAIN`);
 //! the latter is retried on a short timer since no fd event announces room.
 
-use std::io::{self, Read, Write};
-use std::net::Shutdown;
+use std::io;
 use std::os::unix::net::{self as std_unix, SocketAddr};
 use std::path::Path;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use super::split::{OwnedReadHalf, OwnedWriteHalf, StreamInner};
 use super::{connect_result, connect_stream, context, sys};
 use crate::io::fd::IoSource;
-use crate::io::{AsyncRead, AsyncWrite};
-use crate::reactor::{READABLE, WRITABLE};
+use crate::reactor::READABLE;
 
 /// A Unix-domain stream server socket.
 ///
@@ -67,8 +63,8 @@ impl UnixListener {
     }
 }
 
-/// A Unix-domain stream connection; implements [`AsyncRead`] and
-/// [`AsyncWrite`]. A closed peer reads as `Ok(0)`.
+/// A Unix-domain stream connection; implements [`AsyncRead`](crate::io::AsyncRead) and
+/// [`AsyncWrite`](crate::io::AsyncWrite). A closed peer reads as `Ok(0)`.
 ///
 /// # Cancellation
 /// A read or write future dropped before completing has transferred no bytes;
@@ -125,31 +121,4 @@ impl UnixStream {
     }
 }
 
-impl AsyncRead for UnixStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_read_stream(cx, buf, |mut s, b| s.read(b))
-    }
-}
-
-impl AsyncWrite for UnixStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        if buf.is_empty() {
-            return Poll::Ready(Ok(0));
-        }
-        self.io.poll_io(WRITABLE, cx, |mut s| s.write(buf))
-    }
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.io.get_ref().shutdown(Shutdown::Write))
-    }
-}
+impl_stream_io!(UnixStream);
