@@ -312,13 +312,17 @@ pub struct JoinError {
 
 enum Repr {
     Cancelled,
+    /// Boxed so a `JoinError` (and every task's output slot) stays two
+    /// words: panics are rare, task cells are not.
+    Panic(Box<PanicInfo>),
+}
+
+struct PanicInfo {
+    /// Copied out once, for `Display`.
+    message: String,
     /// The payload is `Send` but not `Sync`; the `Mutex` makes the error
-    /// `Sync` without ever handing out a shared reference to it. The message
-    /// is copied out once for `Display`.
-    Panic {
-        message: String,
-        payload: std::sync::Mutex<Box<dyn Any + Send + 'static>>,
-    },
+    /// `Sync` without ever handing out a shared reference to it.
+    payload: std::sync::Mutex<Box<dyn Any + Send + 'static>>,
 }
 
 impl JoinError {
@@ -332,10 +336,10 @@ impl JoinError {
     pub(crate) fn panic(id: u64, payload: Box<dyn Any + Send + 'static>) -> JoinError {
         JoinError {
             id,
-            repr: Repr::Panic {
+            repr: Repr::Panic(Box::new(PanicInfo {
                 message: panic_message(&*payload).to_owned(),
                 payload: std::sync::Mutex::new(payload),
-            },
+            })),
         }
     }
 
@@ -346,7 +350,7 @@ impl JoinError {
 
     /// The task panicked.
     pub fn is_panic(&self) -> bool {
-        matches!(self.repr, Repr::Panic { .. })
+        matches!(self.repr, Repr::Panic(_))
     }
 
     /// The id of the task that failed.
@@ -368,7 +372,8 @@ impl JoinError {
     /// The panic payload, or the error back if the task was cancelled.
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
-            Repr::Panic { payload, .. } => Ok(payload
+            Repr::Panic(info) => Ok(info
+                .payload
                 .into_inner()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())),
             Repr::Cancelled => Err(self),
@@ -377,7 +382,7 @@ impl JoinError {
 
     fn panic_text(&self) -> &str {
         match &self.repr {
-            Repr::Panic { message, .. } => message,
+            Repr::Panic(info) => &info.message,
             Repr::Cancelled => "cancelled",
         }
     }
@@ -387,7 +392,7 @@ impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => write!(f, "task {} was cancelled", self.id),
-            Repr::Panic { message, .. } => write!(f, "task {} panicked: {message}", self.id),
+            Repr::Panic(info) => write!(f, "task {} panicked: {}", self.id, info.message),
         }
     }
 }
@@ -396,11 +401,31 @@ impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => write!(f, "JoinError::Cancelled(task {})", self.id),
-            Repr::Panic { message, .. } => {
-                write!(f, "JoinError::Panic(task {}, {message:?})", self.id)
+            Repr::Panic(info) => {
+                write!(f, "JoinError::Panic(task {}, {:?})", self.id, info.message)
             }
         }
     }
 }
 
 impl std::error::Error for JoinError {}
+
+#[cfg(test)]
+mod tests {
+    /// A task's cell must stay within glibc's fastbin sizes (≤ 120 bytes
+    /// requested, with the `Rc` counts): a bigger cell takes malloc's slow
+    /// path and costs every spawn (see benches/compare.rs spawn+join).
+    #[test]
+    fn task_cell_stays_small() {
+        fn cell_size<F: std::future::Future>(_: &F) -> usize {
+            std::mem::size_of::<super::TaskCell<F>>()
+        }
+        let fut = async { 5u64 };
+        assert!(
+            cell_size(&fut) + 16 <= 120,
+            "TaskCell is {} bytes",
+            cell_size(&fut)
+        );
+        assert_eq!(std::mem::size_of::<super::JoinError>(), 16);
+    }
+}
