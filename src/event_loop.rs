@@ -30,7 +30,6 @@ use std::time::{Duration, Instant};
 use slab::Slab;
 
 use crate::builder::Config;
-use crate::diag::stall::Stuck;
 use crate::diag::{Diag, EventKind};
 use crate::inbox::{Inbox, Sleep, ThreadUnpark};
 use crate::loom::Arc;
@@ -39,6 +38,8 @@ use crate::run_queue::{RunQueue, TaskRef};
 use crate::task::{JoinHandle, Runnable, TaskCell, TaskMeta};
 use crate::timers::Timers;
 use crate::waker::{Header, waker_ref};
+
+mod timed;
 
 /// Slab key reserved for the `block_on` future (never a slab index).
 const MAIN_KEY: usize = usize::MAX;
@@ -294,92 +295,6 @@ impl Core {
         };
         if ready {
             self.tasks.borrow_mut().try_remove(task.key);
-        }
-    }
-
-    /// `run_task`'s poll with the slow-poll detector or the recorder on.
-    #[cold]
-    #[inline(never)]
-    fn run_timed(&self, runnable: &dyn Runnable, cx: &mut Context<'_>, id: u64) -> bool {
-        let started = self.poll_started();
-        let ready = runnable.run(cx).is_ready();
-        self.poll_finished(started, id, Some(runnable.meta()), ready);
-        ready
-    }
-
-    /// Wall-clock and recorder-clock time at the start of a timed poll, and
-    /// how many tasks were already ready (they wait while this poll runs;
-    /// tasks the poll itself wakes are not counted).
-    fn poll_started(&self) -> (Instant, Duration, usize) {
-        let waiting = self.run_queue.len()
-            + self.deferred.borrow().len()
-            + self.deferred_tasks.borrow().len();
-        (Instant::now(), self.diag.now(), waiting)
-    }
-
-    /// After a timed poll: the slow-poll warning and the recorder's entry.
-    #[cold]
-    fn poll_finished(
-        &self,
-        (wall, at, waiting): (Instant, Duration, usize),
-        id: u64,
-        meta: Option<&TaskMeta>,
-        ready: bool,
-    ) {
-        let held = wall.elapsed();
-        if let Some(slow) = &self.diag.slow {
-            if held >= slow.threshold {
-                let due = self.timers.count_due(Instant::now());
-                if let Some(line) = slow.check(meta, id, held, waiting, due) {
-                    self.diag.warn(line);
-                }
-            }
-        }
-        if let Some(rec) = &self.diag.recorder {
-            let dur = self.diag.now().saturating_sub(at);
-            rec.borrow_mut().push(
-                at,
-                EventKind::Poll {
-                    task: id,
-                    dur,
-                    ready,
-                },
-            );
-        }
-    }
-
-    /// Explains a stall (see `diag/stall.rs`) if nothing at all can wake
-    /// the live tasks: called after an idle wait of the grace period.
-    #[cold]
-    fn check_stall(&self, main: &Arc<Header>) {
-        let Some(watch) = &self.diag.stall else {
-            return;
-        };
-        let blocking_busy = self.blocking.get().is_some_and(|pool| {
-            let (_, queued, running) = pool.stats();
-            queued + running > 0
-        });
-        if !self.run_queue.is_empty()
-            || !self.timers.is_empty()
-            || blocking_busy
-            || self.reactor.has_waiters()
-        {
-            return;
-        }
-        // Each header is referenced once by its owner (the task cell, or
-        // `block_on` for the main future); anything more is a waker.
-        let mut stuck = vec![Stuck {
-            who: format!("the block_on future (id {})", main.task.id),
-            outside_wakers: Arc::strong_count(main) - 1,
-        }];
-        for (_, task) in self.tasks.borrow().iter() {
-            stuck.push(Stuck {
-                who: task.meta().to_string(),
-                outside_wakers: Arc::strong_count(task.header()) - 1,
-            });
-        }
-        if let Some(line) = watch.report(self.metrics.polls.get(), &stuck) {
-            self.diag.warn(line);
         }
     }
 

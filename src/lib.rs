@@ -44,6 +44,7 @@
 //! | `guide.rs` | [`guide`]: one `TcpStream::read` followed from `spawn` to `Ready`, naming every function on the way |
 //! | `runtime.rs` | [`Runtime`], [`block_on`]: create, run, drop |
 //! | `event_loop.rs` | the loop above: `Core::run`, `Core::run_task`, `Core::turn` |
+//! | `event_loop/timed.rs` | the loop's diagnostics hooks (timed polls, stall check), all cold |
 //! | `blocking.rs` | [`spawn_blocking`]: the bounded pool of OS threads, and its shutdown |
 //! | `builder.rs` | [`Builder`]: budget, blocking pool size, with the reasons for each default |
 //! | `spawn.rs` | [`spawn`], [`TaskBuilder`], [`Spawner`] (`LocalSpawn`), [`yield_now`] |

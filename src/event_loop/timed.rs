@@ -1,0 +1,104 @@
+//! The loop's diagnostics hooks: what runs only when a poll is timed or
+//! the loop has been idle for the stall grace period.
+//!
+//! Kept apart from `event_loop.rs` so the loop itself reads straight through;
+//! everything here is `#[cold]`: with diagnostics off, the loop pays one
+//! branch per poll (`Diag::timing`) and never calls into this file.
+
+use std::task::Context;
+use std::time::{Duration, Instant};
+
+use super::Core;
+use crate::diag::EventKind;
+use crate::diag::stall::Stuck;
+use crate::loom::Arc;
+use crate::task::{Runnable, TaskMeta};
+use crate::waker::Header;
+
+impl Core {
+    /// `run_task`'s poll with the slow-poll detector or the recorder on.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn run_timed(&self, runnable: &dyn Runnable, cx: &mut Context<'_>, id: u64) -> bool {
+        let started = self.poll_started();
+        let ready = runnable.run(cx).is_ready();
+        self.poll_finished(started, id, Some(runnable.meta()), ready);
+        ready
+    }
+
+    /// Wall-clock and recorder-clock time at the start of a timed poll, and
+    /// how many tasks were already ready (they wait while this poll runs;
+    /// tasks the poll itself wakes are not counted).
+    pub(super) fn poll_started(&self) -> (Instant, Duration, usize) {
+        let waiting = self.run_queue.len()
+            + self.deferred.borrow().len()
+            + self.deferred_tasks.borrow().len();
+        (Instant::now(), self.diag.now(), waiting)
+    }
+
+    /// After a timed poll: the slow-poll warning and the recorder's entry.
+    #[cold]
+    pub(super) fn poll_finished(
+        &self,
+        (wall, at, waiting): (Instant, Duration, usize),
+        id: u64,
+        meta: Option<&TaskMeta>,
+        ready: bool,
+    ) {
+        let held = wall.elapsed();
+        if let Some(slow) = &self.diag.slow {
+            if held >= slow.threshold {
+                let due = self.timers.count_due(Instant::now());
+                if let Some(line) = slow.check(meta, id, held, waiting, due) {
+                    self.diag.warn(line);
+                }
+            }
+        }
+        if let Some(rec) = &self.diag.recorder {
+            let dur = self.diag.now().saturating_sub(at);
+            rec.borrow_mut().push(
+                at,
+                EventKind::Poll {
+                    task: id,
+                    dur,
+                    ready,
+                },
+            );
+        }
+    }
+
+    /// Explains a stall (see `diag/stall.rs`) if nothing at all can wake
+    /// the live tasks: called after an idle wait of the grace period.
+    #[cold]
+    pub(super) fn check_stall(&self, main: &Arc<Header>) {
+        let Some(watch) = &self.diag.stall else {
+            return;
+        };
+        let blocking_busy = self.blocking.get().is_some_and(|pool| {
+            let (_, queued, running) = pool.stats();
+            queued + running > 0
+        });
+        if !self.run_queue.is_empty()
+            || !self.timers.is_empty()
+            || blocking_busy
+            || self.reactor.has_waiters()
+        {
+            return;
+        }
+        // Each header is referenced once by its owner (the task cell, or
+        // `block_on` for the main future); anything more is a waker.
+        let mut stuck = vec![Stuck {
+            who: format!("the block_on future (id {})", main.task.id),
+            outside_wakers: Arc::strong_count(main) - 1,
+        }];
+        for (_, task) in self.tasks.borrow().iter() {
+            stuck.push(Stuck {
+                who: task.meta().to_string(),
+                outside_wakers: Arc::strong_count(task.header()) - 1,
+            });
+        }
+        if let Some(line) = watch.report(self.metrics.polls.get(), &stuck) {
+            self.diag.warn(line);
+        }
+    }
+}
