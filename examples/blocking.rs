@@ -152,23 +152,9 @@ async fn worker(kind: Wait, pause: Duration, block: Duration, addr: SocketAddr) 
     answer.unwrap_or_else(|e| format!("error: {e}"))
 }
 
-/// Sleeps `tick` in a loop until `stop`, printing how late each wake-up was.
-async fn heartbeat(tick: Duration, stop: Rc<Cell<bool>>, t0: Instant) -> Vec<Duration> {
-    let mut delays = Vec::new();
-    while !stop.get() {
-        let asked = Instant::now();
-        ramen::time::sleep(tick).await;
-        let late = asked.elapsed().saturating_sub(tick);
-        let mark = if late >= tick { "  <- frozen" } else { "" };
-        println!(
-            "  [{:>5} ms] heartbeat {:>4} ms late{mark}",
-            t0.elapsed().as_millis(),
-            late.as_millis()
-        );
-        delays.push(late);
-    }
-    delays
-}
+#[path = "common/heartbeat.rs"]
+mod heartbeat;
+use heartbeat::heartbeat;
 
 /// One run on a fresh runtime; returns the heartbeat's max delay.
 fn run(kind: Wait, args: &Args, addr: SocketAddr) -> Duration {

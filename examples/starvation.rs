@@ -65,37 +65,9 @@ fn parse_args() -> Args {
     args
 }
 
-/// `iters` steps of a linear congruential generator: pure computation.
-fn crunch(iters: u64, seed: u64) -> u64 {
-    let mut x = seed;
-    for _ in 0..iters {
-        x = std::hint::black_box(
-            x.wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407),
-        );
-    }
-    x
-}
-
-/// How many `crunch` iterations take one millisecond on this machine (the
-/// best of three measurements, so a moment of load does not skew it).
-fn iterations_per_ms() -> u64 {
-    let mut iters = 10_000u64;
-    let mut best: f64 = 0.0;
-    let mut measured = 0;
-    while measured < 3 {
-        let t = Instant::now();
-        crunch(iters, 1);
-        let took = t.elapsed();
-        if took >= Duration::from_millis(20) {
-            best = best.max(iters as f64 / (took.as_secs_f64() * 1000.0));
-            measured += 1;
-        } else {
-            iters *= 2;
-        }
-    }
-    best.max(1.0) as u64
-}
+#[path = "common/cpu.rs"]
+mod cpu;
+use cpu::{crunch, iterations_per_ms};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Hog {
@@ -143,23 +115,9 @@ async fn hog_offloaded(pause: Duration, iters: u64) -> u64 {
         .expect("the blocking job does not panic")
 }
 
-/// Sleeps `tick` in a loop until `stop`, printing how late each wake-up was.
-async fn heartbeat(tick: Duration, stop: Rc<Cell<bool>>, t0: Instant) -> Vec<Duration> {
-    let mut delays = Vec::new();
-    while !stop.get() {
-        let asked = Instant::now();
-        ramen::time::sleep(tick).await;
-        let late = asked.elapsed().saturating_sub(tick);
-        let mark = if late >= tick { "  <- frozen" } else { "" };
-        println!(
-            "  [{:>5} ms] heartbeat {:>4} ms late{mark}",
-            t0.elapsed().as_millis(),
-            late.as_millis()
-        );
-        delays.push(late);
-    }
-    delays
-}
+#[path = "common/heartbeat.rs"]
+mod heartbeat;
+use heartbeat::heartbeat;
 
 /// One run: heartbeat + hog on a fresh runtime. Returns the max delay.
 fn run(kind: Hog, args: &Args, per_ms: u64) -> Duration {
