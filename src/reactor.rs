@@ -93,6 +93,8 @@ pub(crate) struct Reactor {
     mode: PollMode,
     events: RefCell<Events>,
     sources: RefCell<Slab<Source>>,
+    /// Keys deregistered while `sources` was borrowed; removed at the next wait.
+    dead: RefCell<Vec<usize>>,
     wakers: RefCell<Vec<Waker>>,
 }
 
@@ -109,6 +111,7 @@ impl Reactor {
             mode,
             events: RefCell::new(Events::new()),
             sources: RefCell::new(Slab::new()),
+            dead: RefCell::new(Vec::new()),
             wakers: RefCell::new(Vec::new()),
         }
     }
@@ -136,15 +139,25 @@ impl Reactor {
         Ok(key)
     }
 
-    /// Removes `fd` from the poller (before it is closed) and forgets its key.
-    pub(crate) fn deregister(&self, key: usize, fd: RawFd) {
-        // SAFETY: the caller still owns `fd` and closes it only after this.
-        let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
-        // Failure here means the fd was already gone from the poller; the
-        // entry must be forgotten either way.
-        let _ = self.poller.delete(borrowed);
-        if let Ok(mut sources) = self.sources.try_borrow_mut() {
-            sources.try_remove(key);
+    /// Removes `fd` from the poller (before it is closed) and forgets `key`.
+    ///
+    /// `fd` is `None` when the registered fd is already gone (its owner
+    /// replaced the object through `get_mut`, closing it): the kernel dropped
+    /// that registration with the fd, and deleting by number now could remove
+    /// another source that reused it.
+    pub(crate) fn deregister(&self, key: usize, fd: Option<BorrowedFd<'_>>) {
+        if let Some(fd) = fd {
+            // Failure means the fd was already gone from the poller; the
+            // entry must be forgotten either way.
+            let _ = self.poller.delete(fd);
+        }
+        match self.sources.try_borrow_mut() {
+            Ok(mut sources) => {
+                sources.try_remove(key);
+            }
+            // Reentered from a waker's code while the table is borrowed:
+            // remove it at the start of the next `wait` instead of leaking it.
+            Err(_) => self.dead.borrow_mut().push(key),
         }
     }
 
@@ -159,11 +172,23 @@ impl Reactor {
         if source.readiness & dir != 0 {
             return Poll::Ready(());
         }
-        let slot = source.waker_slot(dir);
-        match slot {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => *slot = Some(cx.waker().clone()),
+        if source
+            .waker_slot(dir)
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()))
+        {
+            return Poll::Pending;
         }
+        // Clone the new waker and drop the old one outside the borrow: a
+        // foreign waker's clone or drop may run code that reenters the reactor.
+        drop(sources);
+        let new = cx.waker().clone();
+        let old = self
+            .sources
+            .borrow_mut()
+            .get_mut(key)
+            .and_then(|source| source.waker_slot(dir).replace(new));
+        drop(old);
         Poll::Pending
     }
 
@@ -177,11 +202,11 @@ impl Reactor {
 
     /// Forgets the waker stored for `dir` (its future was dropped).
     pub(crate) fn drop_waker(&self, key: usize, dir: u8) {
-        if let Ok(mut sources) = self.sources.try_borrow_mut() {
-            if let Some(source) = sources.get_mut(key) {
-                source.waker_slot(dir).take();
-            }
-        }
+        let old = match self.sources.try_borrow_mut() {
+            Ok(mut sources) => sources.get_mut(key).and_then(|s| s.waker_slot(dir).take()),
+            Err(_) => None,
+        };
+        drop(old); // outside the borrow
     }
 
     /// Whether any task waits on any fd (used by the stall explanation;
@@ -208,6 +233,9 @@ impl Reactor {
     /// `Poller::notify`) and wakes the waiting tasks. Returns how many fds
     /// had events.
     pub(crate) fn wait(&self, timeout: Option<Duration>) -> io::Result<usize> {
+        for key in self.dead.take() {
+            self.sources.borrow_mut().try_remove(key);
+        }
         let mut events = self.events.borrow_mut();
         events.clear();
         self.poller.wait(&mut events, timeout)?;

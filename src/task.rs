@@ -104,9 +104,20 @@ impl<F: Future> TaskCell<F> {
         self.header.complete();
         if self.has_handle.get() {
             *stage = Stage::Finished(output);
-        } else if let Err(err) = output {
-            if err.is_panic() {
-                report_lost_panic(&self.meta, "it", err.panic_text());
+        } else {
+            if let Err(err) = &output {
+                if err.is_panic() {
+                    report_lost_panic(&self.meta, "it", err.panic_text());
+                }
+            }
+            // Nobody will read it: drop it now, and a panicking destructor
+            // (of the output or of a panic payload) must not unwind into the loop.
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(output))) {
+                report_lost_panic(
+                    &self.meta,
+                    "its output's destructor",
+                    panic_message(&*payload),
+                );
             }
         }
         if let Some(waker) = self.join_waker.take() {
@@ -180,10 +191,18 @@ impl<F: Future> Joinable<F::Output> for TaskCell<F> {
         // Borrowed means "being polled right now": a task awaiting its own
         // handle. That is a logical deadlock, not a reason to panic.
         if let Ok(mut stage) = self.stage.try_borrow_mut() {
-            match std::mem::replace(&mut *stage, Stage::Consumed) {
-                Stage::Finished(output) => return Poll::Ready(output),
+            // Look before moving: a `Running` future is pinned and must never
+            // be moved out, not even to be put straight back (it may have
+            // handed its address to another thread).
+            match &*stage {
+                Stage::Running(_) => {}
                 Stage::Consumed => panic!("ramen: JoinHandle polled after it returned Ready"),
-                running => *stage = running,
+                Stage::Finished(_) => {
+                    if let Stage::Finished(output) = std::mem::replace(&mut *stage, Stage::Consumed)
+                    {
+                        return Poll::Ready(output);
+                    }
+                }
             }
         }
         let waker = match self.join_waker.take() {

@@ -97,9 +97,10 @@ impl Future for Sleep {
             if timers.refresh(*key, cx.waker()) {
                 return Poll::Pending;
             }
-            // The loop removed it when it fired: the deadline has passed.
+            // Gone from the map: it fired — or its runtime was dropped
+            // (which clears the map). Only the clock can tell, so check it
+            // and register again if the deadline is still ahead: never early.
             self.entry = None;
-            return Poll::Ready(());
         }
         if Instant::now() >= self.deadline {
             return Poll::Ready(());

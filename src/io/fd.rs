@@ -34,7 +34,7 @@
 
 use std::future::Future;
 use std::io::{self, Read, Write};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, ready};
@@ -81,9 +81,27 @@ impl<T: AsRawFd> IoSource<T> {
 
     /// Deregisters, then hands the object back (still non-blocking).
     pub(crate) fn into_inner(mut self) -> T {
-        self.reactor.deregister(self.key, self.fd);
+        self.deregister();
         self.inner.take().expect("IoSource used after into_inner")
         // Drop sees `inner == None` and does nothing more.
+    }
+
+    /// Deletes the registration while `inner` still holds its fd open.
+    ///
+    /// If `get_mut` replaced the object, the registered fd was closed with
+    /// the old one (the kernel dropped its registration then) and its number
+    /// may belong to someone else now: only the key is forgotten.
+    fn deregister(&self) {
+        let Some(inner) = &self.inner else { return };
+        let current = inner.as_raw_fd();
+        if current == self.fd {
+            // SAFETY: `inner` owns `current` and is alive for this call, so
+            // the fd is open and not reused while borrowed.
+            let fd = unsafe { BorrowedFd::borrow_raw(current) };
+            self.reactor.deregister(self.key, Some(fd));
+        } else {
+            self.reactor.deregister(self.key, None);
+        }
     }
 
     /// Changes the owned object to another one around the *same* fd (e.g. a
@@ -194,7 +212,7 @@ impl<T: AsRawFd> Drop for IoSource<T> {
     fn drop(&mut self) {
         if self.inner.is_some() {
             // Delete from the poller first, then close the fd.
-            self.reactor.deregister(self.key, self.fd);
+            self.deregister();
             drop(self.inner.take());
         }
     }
