@@ -43,17 +43,22 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {
         return None;
     }
     // SAFETY: the pointer is only non-null between `enter` and the drop of
-    // the `Enter` guard it returned. `enter` takes `&Core` borrowed from an
-    // `Rc<Core>` that the caller (block_on / Runtime::drop) keeps alive for
-    // at least as long as the guard, so the `Core` is alive and not moved.
+    // the `Enter<'a>` guard it returned, and that guard borrows the `Core`
+    // for `'a`: the borrow checker keeps the `Core` alive and unmoved while
+    // the pointer is set (and the guard restores the previous one on drop,
+    // also during unwinding).
     // Only shared references are created; `Core`'s mutable parts are Cells.
     Some(f(unsafe { &*ptr }))
 }
 
 /// Restores the previous "current runtime" when dropped.
-pub(crate) struct Enter {
+///
+/// It borrows the `Core` for `'a`, so the compiler — not only the callers —
+/// guarantees the pointer stored in `CURRENT` stays valid while it is set.
+pub(crate) struct Enter<'a> {
     prev: *const Core,
     prev_id: usize,
+    _core: std::marker::PhantomData<&'a Core>,
 }
 
 /// Makes `core` the current runtime of this thread until the guard drops.
@@ -61,7 +66,7 @@ pub(crate) struct Enter {
 /// # Panics
 /// If `allow_nested` is false and another runtime is already running here:
 /// a nested `block_on` would block the outer runtime's thread forever.
-pub(crate) fn enter(core: &Core, allow_nested: bool) -> Enter {
+pub(crate) fn enter(core: &Core, allow_nested: bool) -> Enter<'_> {
     let prev = CURRENT.with(Cell::get);
     if !prev.is_null() && !allow_nested {
         panic!(
@@ -73,10 +78,14 @@ pub(crate) fn enter(core: &Core, allow_nested: bool) -> Enter {
     let prev_id = CURRENT_ID.with(Cell::get);
     CURRENT.with(|c| c.set(core as *const Core));
     CURRENT_ID.with(|c| c.set(core.id()));
-    Enter { prev, prev_id }
+    Enter {
+        prev,
+        prev_id,
+        _core: std::marker::PhantomData,
+    }
 }
 
-impl Drop for Enter {
+impl Drop for Enter<'_> {
     fn drop(&mut self) {
         let (prev, prev_id) = (self.prev, self.prev_id);
         let _ = CURRENT.try_with(|c| c.set(prev));
