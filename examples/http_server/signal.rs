@@ -59,7 +59,9 @@ impl Signals {
             action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
             // SA_RESTART: blocking syscalls elsewhere (the blocking pool's file
             // reads) are restarted instead of failing with EINTR.
-            action.sa_flags = libc::SA_RESTART;
+            // SA_RESETHAND: the handler runs once; a second Ctrl-C during the
+            // graceful drain gets the default action and ends the process.
+            action.sa_flags = libc::SA_RESTART | libc::SA_RESETHAND;
             // SAFETY: `action` is initialized; the handler only does
             // async-signal-safe work (see `on_signal`); a null old-action
             // pointer is allowed.

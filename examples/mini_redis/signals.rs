@@ -84,7 +84,8 @@ impl SignalPipe {
             // no flags); the fields that matter are set below.
             let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
             sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-            sa.sa_flags = libc::SA_RESTART;
+            // SA_RESETHAND: a second Ctrl-C gets the default action (exit).
+            sa.sa_flags = libc::SA_RESTART | libc::SA_RESETHAND;
             // SAFETY: `sa` is initialised and its handler only does
             // async-signal-safe work (atomics and write(2)).
             if unsafe { libc::sigaction(sig, &sa, std::ptr::null_mut()) } != 0 {
