@@ -5,7 +5,10 @@
 //! Per round trip the minimum is 4 syscalls (client `write`, server `read`,
 //! server `write`, client `read`) plus a share of `epoll_wait`. Reads use the
 //! "short read means drained" rule, valid for stream sockets under
-//! edge-triggering: bytes that arrive later raise a new edge.
+//! edge-triggering: bytes that arrive later raise a new edge. (It would miss
+//! a FIN that arrives in the same edge as the last data — see
+//! `src/reactor.rs` — which cannot happen here: no connection closes before
+//! its last round trip is read.)
 
 use std::io;
 use std::net::{TcpListener, TcpStream};
