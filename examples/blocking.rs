@@ -162,6 +162,9 @@ fn run(kind: Wait, args: &Args, addr: SocketAddr) -> Duration {
     let rt = ramen::Runtime::builder()
         // 100 ms is the debug-build default; set here so release builds warn too.
         .slow_poll_threshold(Some(Duration::from_millis(100)))
+        // The watchdog warns while the blocking call is *still* running:
+        // the slow-poll warning can only speak once the poll returns.
+        .watchdog(true)
         .build()
         .expect("runtime");
     let (tick, block) = (args.tick, args.block);

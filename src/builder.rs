@@ -112,6 +112,15 @@ impl Builder {
         self
     }
 
+    /// Start a watchdog thread that warns *while* a poll has held the thread
+    /// longer than the slow-poll threshold (100 ms if the detector is off) —
+    /// for blocking calls that never return. Off by default; env
+    /// `RAMEN_WATCHDOG=1`. Costs two relaxed atomic stores per poll when on.
+    pub fn watchdog(mut self, on: bool) -> Builder {
+        self.config.diag.watchdog = on;
+        self
+    }
+
     /// Keep the recording in memory for [`Runtime::timeline`] (the ASCII
     /// Gantt chart) and [`Runtime::trace_json`].
     pub fn record_timeline(mut self, on: bool) -> Builder {

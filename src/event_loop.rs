@@ -152,7 +152,7 @@ impl Core {
                 }
                 main.begin_poll();
                 core.metrics.polls.set(core.metrics.polls.get() + 1);
-                let started = core.diag.timing.then(|| core.poll_started());
+                let started = core.diag.timing.then(|| core.poll_started(main.task.id));
                 let poll = future.as_mut().poll(&mut Context::from_waker(&main_waker));
                 if let Some(started) = started {
                     core.poll_finished(started, main.task.id, None, poll.is_ready());

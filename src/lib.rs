@@ -62,7 +62,7 @@
 //! | `time.rs` | [`time::sleep`], [`time::timeout`], [`time::interval`] |
 //! | `timers.rs` | the deadline map behind every sleep |
 //! | `metrics.rs` | counters: polls, wakes, reactor waits, forced yields |
-//! | `diag/` | slow-poll detector, stall explanation, trace recorder, ASCII timeline |
+//! | `diag/` | slow-poll detector, watchdog, stall explanation, trace recorder, ASCII timeline |
 //! | `loom.rs` | std/loom switch for the model-checked parts |
 //! | `sync/` | [`sync`]: `mpsc`, `oneshot`, `Mutex`, `Semaphore`, `Notify`, on one FIFO `wait_list.rs` |
 //! | `join.rs` | [`join!`]: several futures at once inside one task |

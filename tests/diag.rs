@@ -454,3 +454,32 @@ fn no_stall_for_a_task_waiting_on_io() {
     });
     assert!(rt.warnings().is_empty(), "{:#?}", rt.warnings());
 }
+
+#[test]
+fn watchdog_speaks_while_the_poll_is_still_running() {
+    let rt = quiet()
+        .slow_poll_threshold(Some(Duration::from_millis(100)))
+        .watchdog(true)
+        .build()
+        .unwrap();
+    let id = rt.block_on(async {
+        let stuck = ramen::spawn(async { std::thread::sleep(Duration::from_millis(800)) });
+        let id = stuck.id();
+        stuck.await.unwrap();
+        id
+    });
+    let warnings = rt.warnings();
+    let watchdog = warnings
+        .iter()
+        .position(|w| w.contains("watchdog") && w.contains(&format!("task {id} ")))
+        .unwrap_or_else(|| panic!("no watchdog warning: {warnings:#?}"));
+    let slow = warnings
+        .iter()
+        .position(|w| w.contains("slow poll"))
+        .unwrap_or_else(|| panic!("no slow-poll warning: {warnings:#?}"));
+    assert!(
+        watchdog < slow,
+        "the watchdog spoke before the poll returned: {warnings:#?}"
+    );
+    assert!(warnings[watchdog].contains("has not returned yet"));
+}

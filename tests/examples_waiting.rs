@@ -294,12 +294,24 @@ fn blocking_calls_freeze_the_heartbeat_and_the_fixes_do_not() {
             "fixed {fixed:?} vs frozen {frozen:?}\n{out}"
         );
     }
-    // The detector names the worker for both blocking runs.
+    // The detector names the worker for both blocking runs, and the
+    // watchdog spoke while the blocking call was still running.
     for label in ["std::thread::sleep", "std::net read"] {
-        let warning = line_starting(&out, &format!("runtime warning [{label}]: "));
+        let prefix = format!("runtime warning [{label}]: ");
+        let warnings: Vec<&str> = out.lines().filter(|l| l.starts_with(&prefix)).collect();
+        let slow = warnings
+            .iter()
+            .find(|w| w.contains("slow poll"))
+            .unwrap_or_else(|| panic!("no slow-poll warning for {label}:\n{out}"));
         assert!(
-            warning.contains("'worker'") && warning.contains("examples/blocking.rs:"),
-            "{warning}"
+            slow.contains("'worker'") && slow.contains("examples/blocking.rs:"),
+            "{slow}"
+        );
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("watchdog") && w.contains("not returned yet")),
+            "no watchdog warning for {label}:\n{out}"
         );
     }
     assert!(err.matches("slow poll").count() >= 2, "stderr:\n{err}");

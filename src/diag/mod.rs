@@ -16,7 +16,9 @@
 //! - the **recorder** (`trace.rs`) keeps every poll, wake, I/O batch and timer
 //!   firing, and exports a Chrome/Perfetto trace;
 //! - the **timeline** (`timeline.rs`) draws those polls as an ASCII Gantt
-//!   chart: coroutines taking turns on one thread, as a picture.
+//!   chart: coroutines taking turns on one thread, as a picture;
+//! - the **watchdog** (`watchdog.rs`, off by default) warns *while* a poll
+//!   is still stuck, for blocking calls that never return.
 //!
 //! # Configuration
 //! | setting | builder | env var | default |
@@ -25,6 +27,7 @@
 //! | stall warning grace | `Builder::stall_warning` | `RAMEN_STALL_MS` (`off` or ms) | 1 s in debug builds, off in release |
 //! | trace file | `Builder::trace_file` | `RAMEN_TRACE=path.json` | off |
 //! | in-memory timeline | `Builder::record_timeline` | — | off |
+//! | watchdog thread | `Builder::watchdog` | `RAMEN_WATCHDOG=1` | off |
 //!
 //! Environment variables are read when the builder is created; explicit
 //! builder calls win. An unparsable value or an unwritable path gets one line
@@ -40,6 +43,7 @@ mod slow_poll;
 pub(crate) mod stall;
 pub(crate) mod timeline;
 pub(crate) mod trace;
+mod watchdog;
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -50,6 +54,7 @@ use std::time::{Duration, Instant};
 pub(crate) use slow_poll::SlowPolls;
 pub(crate) use stall::StallWatch;
 pub(crate) use trace::{EventKind, Recorder};
+pub(crate) use watchdog::Watchdog;
 
 /// A replacement clock for the recorder: returns the time since the runtime
 /// started. Tests use it to make timelines deterministic.
@@ -63,6 +68,7 @@ pub(crate) struct DiagConfig {
     pub(crate) trace_path: Option<PathBuf>,
     pub(crate) record: bool,
     pub(crate) clock: Option<ClockFn>,
+    pub(crate) watchdog: bool,
 }
 
 impl fmt::Debug for DiagConfig {
@@ -72,6 +78,7 @@ impl fmt::Debug for DiagConfig {
             .field("stall_grace", &self.stall_grace)
             .field("trace_path", &self.trace_path)
             .field("record", &self.record)
+            .field("watchdog", &self.watchdog)
             .field("clock", &self.clock.as_ref().map(|_| "custom"))
             .finish()
     }
@@ -91,6 +98,13 @@ impl DiagConfig {
         }
         if let Some(v) = env_millis("RAMEN_STALL_MS") {
             config.stall_grace = v;
+        }
+        match std::env::var("RAMEN_WATCHDOG").as_deref() {
+            Ok("1") | Ok("on") => config.watchdog = true,
+            Ok("0") | Ok("off") | Err(_) => {}
+            Ok(other) => eprintln!(
+                "ramen: ignoring RAMEN_WATCHDOG={other:?}: expected 1/on or 0/off; keeping it off"
+            ),
         }
         if let Some(path) = std::env::var_os("RAMEN_TRACE").filter(|p| !p.is_empty()) {
             config.trace_path = Some(PathBuf::from(path));
@@ -129,6 +143,8 @@ pub(crate) struct Diag {
     pub(crate) slow: Option<SlowPolls>,
     pub(crate) stall: Option<StallWatch>,
     pub(crate) recorder: Option<RefCell<Recorder>>,
+    /// Warns while a poll is still running (`watchdog.rs`); off by default.
+    pub(crate) watchdog: Option<Watchdog>,
     trace_path: Option<PathBuf>,
     start: Instant,
     clock: Option<ClockFn>,
@@ -153,8 +169,14 @@ impl Diag {
             }
         }
         let recording = config.record || trace_path.is_some();
+        let watchdog = if config.watchdog {
+            Watchdog::start(config.slow_poll.unwrap_or(Duration::from_millis(100)))
+        } else {
+            None
+        };
         Diag {
-            timing: config.slow_poll.is_some() || recording,
+            timing: config.slow_poll.is_some() || recording || watchdog.is_some(),
+            watchdog,
             slow: config.slow_poll.map(SlowPolls::new),
             stall: config.stall_grace.map(StallWatch::new),
             recorder: recording.then(|| RefCell::new(Recorder::default())),
@@ -186,6 +208,10 @@ impl Diag {
     /// Prints one warning line and keeps it for [`crate::Runtime::warnings`].
     pub(crate) fn warn(&self, line: String) {
         eprintln!("{line}");
+        self.keep(line);
+    }
+
+    fn keep(&self, line: String) {
         let mut kept = self.warnings.borrow_mut();
         if kept.len() == KEPT_WARNINGS {
             kept.remove(0);
@@ -195,7 +221,17 @@ impl Diag {
     }
 
     pub(crate) fn warnings(&self) -> Vec<String> {
+        self.collect_watchdog();
         self.warnings.borrow().clone()
+    }
+
+    /// Moves the watchdog thread's warnings into `warnings` (already printed).
+    pub(crate) fn collect_watchdog(&self) {
+        if let Some(w) = &self.watchdog {
+            for line in w.take_warnings() {
+                self.keep(line);
+            }
+        }
     }
 
     /// Writes the Chrome trace if one was asked for (runtime drop, also

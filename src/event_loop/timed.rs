@@ -20,7 +20,7 @@ impl Core {
     #[cold]
     #[inline(never)]
     pub(super) fn run_timed(&self, runnable: &dyn Runnable, cx: &mut Context<'_>, id: u64) -> bool {
-        let started = self.poll_started();
+        let started = self.poll_started(id);
         let ready = runnable.run(cx).is_ready();
         self.poll_finished(started, id, Some(runnable.meta()), ready);
         ready
@@ -29,7 +29,10 @@ impl Core {
     /// Wall-clock and recorder-clock time at the start of a timed poll, and
     /// how many tasks were already ready (they wait while this poll runs;
     /// tasks the poll itself wakes are not counted).
-    pub(super) fn poll_started(&self) -> (Instant, Duration, usize) {
+    pub(super) fn poll_started(&self, id: u64) -> (Instant, Duration, usize) {
+        if let Some(watchdog) = &self.diag.watchdog {
+            watchdog.poll_begin(id);
+        }
         let waiting = self.run_queue.len()
             + self.deferred.borrow().len()
             + self.deferred_tasks.borrow().len();
@@ -45,6 +48,10 @@ impl Core {
         meta: Option<&TaskMeta>,
         ready: bool,
     ) {
+        if let Some(watchdog) = &self.diag.watchdog {
+            watchdog.poll_end();
+            self.diag.collect_watchdog();
+        }
         let held = wall.elapsed();
         if let Some(slow) = &self.diag.slow {
             if held >= slow.threshold {
