@@ -187,19 +187,7 @@ fn run(kind: Wait, args: &Args, addr: SocketAddr) -> Duration {
         stop.set(true);
         beat.await.expect("heartbeat")
     });
-    let max = delays.iter().copied().max().unwrap_or_default();
-    println!(
-        "max heartbeat delay [{}]: {} ms",
-        kind.label(),
-        max.as_millis()
-    );
-    let warnings = rt.warnings();
-    if warnings.is_empty() {
-        println!("runtime warnings [{}]: none", kind.label());
-    }
-    for w in &warnings {
-        println!("runtime warning [{}]: {w}", kind.label());
-    }
+    let max = heartbeat::report(kind.label(), &delays, &rt);
     println!();
     max
 }

@@ -157,19 +157,7 @@ fn run(kind: Hog, args: &Args, per_ms: u64) -> Duration {
         stop.set(true);
         beat.await.expect("heartbeat")
     });
-    let max = delays.iter().copied().max().unwrap_or_default();
-    println!(
-        "max heartbeat delay [{}]: {} ms",
-        kind.label(),
-        max.as_millis()
-    );
-    let warnings = rt.warnings();
-    if warnings.is_empty() {
-        println!("runtime warnings [{}]: none", kind.label());
-    }
-    for w in &warnings {
-        println!("runtime warning [{}]: {w}", kind.label());
-    }
+    let max = heartbeat::report(kind.label(), &delays, &rt);
     if let Some(timeline) = rt.timeline(72) {
         println!("timeline [{}]:", kind.label());
         print!("{timeline}");

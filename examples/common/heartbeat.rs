@@ -23,3 +23,18 @@ pub async fn heartbeat(tick: Duration, stop: Rc<Cell<bool>>, t0: Instant) -> Vec
     }
     delays
 }
+
+/// Prints the run's largest heartbeat delay and every runtime warning, in
+/// the stable `label` format the example tests read; returns the delay.
+pub fn report(label: &str, delays: &[Duration], rt: &ramen::Runtime) -> Duration {
+    let max = delays.iter().copied().max().unwrap_or_default();
+    println!("max heartbeat delay [{label}]: {} ms", max.as_millis());
+    let warnings = rt.warnings();
+    if warnings.is_empty() {
+        println!("runtime warnings [{label}]: none");
+    }
+    for w in &warnings {
+        println!("runtime warning [{label}]: {w}");
+    }
+    max
+}
