@@ -21,6 +21,14 @@
 //!   something but before observing it gives it to the next waiter. Every
 //!   async method documents this in its `# Cancellation` section.
 //!
+//! # Wakers under the lock
+//! Registering a waiter *clones* its `Waker` (and replacing one drops the
+//! old) while the primitive's lock is held; only *waking* happens after the
+//! lock is released. That is what tokio does too, and for every ordinary
+//! waker (ramen's, tokio's, `futures`') clone and drop only touch a
+//! reference count. A hand-written waker whose `clone` or `Drop` calls back
+//! into the same primitive would deadlock on its mutex: don't write one.
+//!
 //! The types only use `crate::loom`'s `Arc`, `Mutex` and atomics, so the loom
 //! models at the bottom of `mpsc.rs`, `oneshot.rs` and `notify.rs` check every
 //! interleaving of the cross-thread cases.
