@@ -112,10 +112,15 @@
 //! - no task is ready, so the wait may block: until the next timer deadline
 //!   (`Timers::next_deadline`, here the 20 ms sleep of the block_on future),
 //!   or forever;
-//! - `Inbox::park` (`inbox.rs`) records "the loop is asleep", so a wake from
-//!   another thread knows to interrupt it;
+//! - `Inbox::park(Sleep::Reactor)` (`inbox.rs`) records "the loop is asleep
+//!   in the reactor", so a wake from another thread knows to interrupt it
+//!   with `Poller::notify`;
 //! - `Reactor::wait` → `Poller::wait` of the `polling` crate → `epoll_wait`
 //!   (kqueue on macOS). The thread sleeps; no CPU is used.
+//!
+//! (A loop with *no* fd registered — only timers and other threads to wait
+//! for — parks with `Sleep::Thread` in `std::thread::park_timeout` instead:
+//! epoll would have nothing to report, and a futex sleep is one syscall.)
 //!
 //! When the 20 ms are up, `Timers::fire_due` wakes the block_on future, which
 //! writes `hello` to its end of the connection (⑤) and then awaits the
