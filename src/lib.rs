@@ -37,20 +37,21 @@
 //!
 //! ## Reading order of `src/`
 //! Each file opens with the naive approach, its problem, and what the file does.
+//! Top to bottom: the runtime and its loop, what a task is and how it is woken,
+//! how waiting on fds and clocks works, then the tools built on top, then the
+//! instruments that watch it all.
 //!
 //! | file | what it is |
 //! |---|---|
 //! | `lib.rs` | this map, and the public re-exports |
 //! | `guide.rs` | [`guide`]: one `TcpStream::read` followed from `spawn` to `Ready`, naming every function on the way |
 //! | `runtime.rs` | [`Runtime`], [`block_on`]: create, run, drop |
-//! | `event_loop.rs` | the loop above: `Core::run`, `Core::run_task`, `Core::turn` |
-//! | `event_loop/timed.rs` | the loop's diagnostics hooks (timed polls, stall check), all cold |
-//! | `blocking.rs` | [`spawn_blocking`]: the bounded pool of OS threads, and its shutdown |
 //! | `builder.rs` | [`Builder`]: budget, blocking pool size, with the reasons for each default |
+//! | `event_loop.rs` | the loop above: `Core::run`, `Core::run_task`, `Core::turn` |
+//! | `run_queue.rs` | the FIFO of ready tasks |
 //! | `spawn.rs` | [`spawn`], [`TaskBuilder`], [`Spawner`] (`LocalSpawn`), [`yield_now`] |
 //! | `task.rs` | a task's cell (future → output), [`JoinHandle`], [`JoinError`] |
 //! | `waker.rs` | the hand-written `RawWakerVTable` and the task's atomic wake state |
-//! | `run_queue.rs` | the FIFO of ready tasks |
 //! | `inbox.rs` | wakes from other threads, and how the sleeping loop is woken |
 //! | `context.rs` | "which runtime runs on this thread" (a thread-local) |
 //! | `reactor.rs` | epoll/kqueue through `polling`: sources, readiness, `wait` |
@@ -59,15 +60,17 @@
 //! | `io/buf_reader.rs` | [`io::BufReader`], `read_line`, `lines` |
 //! | `net/tcp.rs`, `net/udp.rs`, `net/unix.rs` | [`net::TcpListener`], [`net::TcpStream`], [`net::UdpSocket`], [`net::UnixStream`] |
 //! | `net/split.rs`, `net/sys.rs` | `into_split` halves; the raw non-blocking `connect` |
-//! | `time.rs` | [`time::sleep`], [`time::timeout`], [`time::interval`] |
 //! | `timers.rs` | the deadline map behind every sleep |
-//! | `metrics.rs` | counters: polls, wakes, reactor waits, forced yields |
-//! | `diag/` | slow-poll detector, watchdog, stall explanation, trace recorder, ASCII timeline |
-//! | `loom.rs` | std/loom switch for the model-checked parts |
+//! | `time.rs` | [`time::sleep`], [`time::timeout`], [`time::interval`] |
+//! | `blocking.rs` | [`spawn_blocking`]: the bounded pool of OS threads, and its shutdown |
 //! | `sync/` | [`sync`]: `mpsc`, `oneshot`, `Mutex`, `Semaphore`, `Notify`, on one FIFO `wait_list.rs` |
 //! | `join.rs` | [`join!`]: several futures at once inside one task |
 //! | `select.rs` | [`select`], [`select_all`], [`Either`]: the first to finish wins |
 //! | `task_set.rs` | [`JoinSet`]: many tasks, joined in completion order, aborted on drop |
+//! | `metrics.rs` | counters: polls, wakes, reactor waits, forced yields |
+//! | `diag/` | slow-poll detector, watchdog, stall explanation, trace recorder, ASCII timeline |
+//! | `event_loop/timed.rs` | the loop's diagnostics hooks (timed polls, stall check), all cold |
+//! | `loom.rs` | std/loom switch for the model-checked parts |
 #![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
 
 mod blocking;
