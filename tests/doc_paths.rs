@@ -101,3 +101,63 @@ fn the_scan_finds_what_it_should() {
         ["src/io/traits.rs", "src/io/ext.rs", "src/diag/"]
     );
 }
+
+/// Line numbers (1-based) where a markdown table is cut by a blank line: a
+/// table row, then blank lines, then another table row. Markdown ends a table
+/// at the first blank line, so the rows after it render as raw text.
+fn tables_cut_by_blank_lines(text: &str) -> Vec<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut cuts = Vec::new();
+    let mut last_row: Option<usize> = None;
+    let mut blank_since_row = false;
+    let mut in_code = false;
+    for (i, line) in lines.iter().enumerate() {
+        let line = line.trim_start();
+        if line.starts_with("```") {
+            in_code = !in_code;
+            last_row = None;
+            continue;
+        }
+        if in_code {
+            continue;
+        }
+        if line.starts_with('|') {
+            if last_row.is_some() && blank_since_row {
+                cuts.push(i + 1);
+            }
+            last_row = Some(i);
+            blank_since_row = false;
+        } else if line.is_empty() {
+            blank_since_row = last_row.is_some();
+        } else {
+            last_row = None;
+            blank_since_row = false;
+        }
+    }
+    cuts
+}
+
+#[test]
+fn no_markdown_table_is_cut_by_a_blank_line() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut broken = Vec::new();
+    for doc in ["README.md", "docs/ko/README.md"] {
+        let text = std::fs::read_to_string(root.join(doc)).unwrap();
+        for line in tables_cut_by_blank_lines(&text) {
+            broken.push(format!("{doc}:{line}"));
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "a blank line ends a markdown table; these rows render as raw text:\n  {}",
+        broken.join("\n  ")
+    );
+}
+
+#[test]
+fn the_table_check_finds_a_cut_table() {
+    let cut = "| a | b |\n|---|---|\n| 1 | 2 |\n\n| 3 | 4 |\n";
+    assert_eq!(tables_cut_by_blank_lines(cut), [5]);
+    let two_tables = "| a |\n|---|\n\ntext between\n\n| b |\n|---|\n";
+    assert!(tables_cut_by_blank_lines(two_tables).is_empty());
+}
