@@ -7,7 +7,8 @@
 //! ```text
 //! cargo run --example api_wait
 //! cargo run --example api_wait -- --calls 8 --latency-ms 500 --work-ms 400
-//! cargo run --example api_wait -- --trace api_wait.json   # open in https://ui.perfetto.dev
+//! cargo run --example api_wait -- --trace api_wait.html   # an offline page: open it in any browser
+//! cargo run --example api_wait -- --trace api_wait.json   # Chrome trace: https://ui.perfetto.dev
 //! ```
 //!
 //! A real HTTP server ("the AI API") runs on 127.0.0.1 on its own OS thread,
@@ -46,7 +47,7 @@ use ramen::net::{TcpListener, TcpStream};
 use ramen::{Either, TaskBuilder};
 
 const USAGE: &str = "usage: api_wait [--calls N] [--latency-ms MS] [--work-ms MS] \
-                     [--chunk-ms MS] [--width COLS] [--trace FILE.json]";
+                     [--chunk-ms MS] [--width COLS] [--trace FILE.html|FILE.json]";
 
 struct Args {
     calls: u32,
@@ -388,9 +389,15 @@ fn main() {
         println!("runtime warning: {w}");
     }
     if let Some(path) = &args.trace {
-        println!(
-            "trace written to {path} (open it in https://ui.perfetto.dev or chrome://tracing)"
-        );
+        if path.ends_with(".html") || path.ends_with(".htm") {
+            println!(
+                "trace written to {path} (open it in any browser: one row per task, a bar per poll)"
+            );
+        } else {
+            println!(
+                "trace written to {path} (open it in https://ui.perfetto.dev or chrome://tracing)"
+            );
+        }
     }
     println!();
 

@@ -103,10 +103,12 @@ impl Builder {
         self
     }
 
-    /// Record every poll, wake, I/O event and timer firing, and write them as
-    /// Chrome Trace Event JSON (Perfetto, chrome://tracing) to `path` when
-    /// the runtime is dropped — also when `block_on` ends in a panic. Env
-    /// `RAMEN_TRACE=path.json`.
+    /// Record every poll, wake, I/O event and timer firing, and write them to
+    /// `path` when the runtime is dropped — also when `block_on` ends in a
+    /// panic. A path ending in `.html` gets a self-contained offline page
+    /// (inline SVG: a row per task, a bar per poll; open it in any browser);
+    /// any other path gets Chrome Trace Event JSON (Perfetto,
+    /// chrome://tracing). Env `RAMEN_TRACE=run.html` or `RAMEN_TRACE=run.json`.
     pub fn trace_file(mut self, path: impl Into<PathBuf>) -> Builder {
         self.config.diag.trace_path = Some(path.into());
         self

@@ -81,6 +81,14 @@ impl Runtime {
         Some(self.core.diag.recorder.as_ref()?.borrow().chrome_json())
     }
 
+    /// The recording so far as one self-contained HTML page: inline SVG, a
+    /// row per task, a bar per poll, wake and reactor marks, no scripts
+    /// (`None` unless recording is on; see [`Runtime::timeline`]).
+    pub fn trace_html(&self) -> Option<String> {
+        let rec = self.core.diag.recorder.as_ref()?.borrow();
+        Some(crate::diag::html::render(&rec))
+    }
+
     /// Spawns a task on this runtime; it runs during the next `block_on`.
     #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>

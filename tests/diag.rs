@@ -482,4 +482,10 @@ fn watchdog_speaks_while_the_poll_is_still_running() {
         "the watchdog spoke before the poll returned: {warnings:#?}"
     );
     assert!(warnings[watchdog].contains("has not returned yet"));
+    // It names the task's spawn site, as the slow-poll warning does.
+    assert!(
+        warnings[watchdog].contains("(spawned at tests/diag.rs:"),
+        "{}",
+        warnings[watchdog]
+    );
 }

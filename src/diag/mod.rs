@@ -14,7 +14,8 @@
 //! - the **stall explanation** (`stall.rs`) notices when tasks are alive but
 //!   nothing can ever wake them, and lists them with the likely reason;
 //! - the **recorder** (`trace.rs`) keeps every poll, wake, I/O batch and timer
-//!   firing, and exports a Chrome/Perfetto trace;
+//!   firing, and exports a Chrome/Perfetto trace (`.json`) or an offline
+//!   HTML page with one SVG row per task (`html.rs`, any other extension);
 //! - the **timeline** (`timeline.rs`) draws those polls as an ASCII Gantt
 //!   chart: coroutines taking turns on one thread, as a picture;
 //! - the **watchdog** (`watchdog.rs`, off by default) warns *while* a poll
@@ -25,7 +26,7 @@
 //! |---|---|---|---|
 //! | slow-poll threshold | `Builder::slow_poll_threshold` | `RAMEN_SLOW_POLL_MS` (`off` or ms) | 100 ms in debug builds, off in release |
 //! | stall warning grace | `Builder::stall_warning` | `RAMEN_STALL_MS` (`off` or ms) | 1 s in debug builds, off in release |
-//! | trace file | `Builder::trace_file` | `RAMEN_TRACE=path.json` | off |
+//! | trace file | `Builder::trace_file` | `RAMEN_TRACE=path.json` (Chrome trace) or `RAMEN_TRACE=path.html` (offline page) | off |
 //! | in-memory timeline | `Builder::record_timeline` | — | off |
 //! | watchdog thread | `Builder::watchdog` | `RAMEN_WATCHDOG=1` | off |
 //!
@@ -39,6 +40,7 @@
 //! error would need an API nobody checks. A warning after a grace period names
 //! the suspects, and the program keeps running in case the wake does come.
 
+pub(crate) mod html;
 mod slow_poll;
 pub(crate) mod stall;
 pub(crate) mod timeline;
@@ -234,14 +236,22 @@ impl Diag {
         }
     }
 
-    /// Writes the Chrome trace if one was asked for (runtime drop, also
-    /// during a panic unwinding out of `block_on`).
+    /// Writes the trace if one was asked for (runtime drop, also during a
+    /// panic unwinding out of `block_on`): an offline HTML page when the path
+    /// ends in `.html`/`.htm`, the Chrome trace JSON otherwise.
     pub(crate) fn finish(&self) {
         let (Some(path), Some(rec)) = (&self.trace_path, &self.recorder) else {
             return;
         };
-        let json = rec.borrow().chrome_json();
-        if let Err(e) = std::fs::write(path, json) {
+        let is_html = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
+        let text = if is_html {
+            html::render(&rec.borrow())
+        } else {
+            rec.borrow().chrome_json()
+        };
+        if let Err(e) = std::fs::write(path, text) {
             eprintln!("ramen: cannot write the trace to {}: {e}", path.display());
         }
     }

@@ -9,7 +9,7 @@
 //! ```text
 //! ramen: stall: 2 tasks alive, and for 1.00 s nothing could wake them (no ready task, no timer, no I/O waiter, no blocking job):
 //!   task 3 (spawned at tests/diag.rs:40:9): no waker exists — it returned Pending without storing cx.waker() (a lost wakeup)
-//!   task 4 (spawned at tests/diag.rs:41:9): its waker is held elsewhere (a channel, a JoinHandle, or another thread) — a deadlock if that holder waits on another task listed here
+//!   task 4 (spawned at tests/diag.rs:41:9): its waker is held elsewhere (a channel, a JoinHandle, or another thread): most often a value that will still come (from an OS thread, a timer in another runtime); a deadlock only if that holder itself waits on a task listed here
 //! ```
 //! "No waker exists" is certain: the task's header has no reference besides
 //! the task itself. "Held elsewhere" may be a deadlock, or a wake that will
@@ -58,8 +58,9 @@ impl StallWatch {
             let why = if s.outside_wakers == 0 {
                 "no waker exists — it returned Pending without storing cx.waker() (a lost wakeup)"
             } else {
-                "its waker is held elsewhere (a channel, a JoinHandle, or another thread) — a \
-                 deadlock if that holder waits on another task listed here"
+                "its waker is held elsewhere (a channel, a JoinHandle, or another thread): most \
+                 often a value that will still come (from an OS thread, a timer in another \
+                 runtime); a deadlock only if that holder itself waits on a task listed here"
             };
             out.push_str(&format!("\n  {}: {why}", s.who));
         }

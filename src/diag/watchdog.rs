@@ -27,6 +27,10 @@ struct Shared {
     polling_since: AtomicU64,
     /// The task being polled.
     task: AtomicU64,
+    /// The id and label (`task 3 'name' (spawned at file:line:col)`) of the
+    /// last task described by [`Watchdog::describe`]; the thread names the
+    /// task with it when the ids match.
+    label: Mutex<(u64, String)>,
     closed: AtomicBool,
     /// Warnings written by the watchdog thread, collected by the runtime.
     inbox: Mutex<Vec<String>>,
@@ -44,6 +48,7 @@ impl Watchdog {
             base: Instant::now(),
             polling_since: AtomicU64::new(0),
             task: AtomicU64::new(0),
+            label: Mutex::new((0, String::new())),
             closed: AtomicBool::new(false),
             inbox: Mutex::new(Vec::new()),
         });
@@ -69,6 +74,15 @@ impl Watchdog {
         let now = self.shared.base.elapsed().as_nanos() as u64 + 1;
         self.shared.task.store(task, Ordering::Relaxed);
         self.shared.polling_since.store(now, Ordering::Release);
+    }
+
+    /// Names the task about to be polled, so a warning can say which task
+    /// and where it was spawned (formatted only when the task changes).
+    pub(crate) fn describe(&self, id: u64, label: impl FnOnce() -> String) {
+        let mut slot = self.shared.label.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.0 != id {
+            *slot = (id, label());
+        }
     }
 
     /// The poll returned.
@@ -109,8 +123,16 @@ fn watch(shared: &Shared, threshold: Duration) {
         }
         reported = since;
         let task = shared.task.load(Ordering::Relaxed);
+        let who = {
+            let slot = shared.label.lock().unwrap_or_else(|p| p.into_inner());
+            if slot.0 == task && !slot.1.is_empty() {
+                slot.1.clone()
+            } else {
+                format!("task {task}")
+            }
+        };
         let line = format!(
-            "ramen: watchdog: task {task} has held the thread for {} and has not returned yet \
+            "ramen: watchdog: {who} has held the thread for {} and has not returned yet \
              (a blocking call? std::thread::sleep, a blocking read, a lock); every other task \
              waits until it does",
             human(held)

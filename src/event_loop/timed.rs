@@ -20,6 +20,9 @@ impl Core {
     #[cold]
     #[inline(never)]
     pub(super) fn run_timed(&self, runnable: &dyn Runnable, cx: &mut Context<'_>, id: u64) -> bool {
+        if let Some(watchdog) = &self.diag.watchdog {
+            watchdog.describe(id, || runnable.meta().to_string());
+        }
         let started = self.poll_started(id);
         let ready = runnable.run(cx).is_ready();
         self.poll_finished(started, id, Some(runnable.meta()), ready);
