@@ -149,6 +149,12 @@ fn main() {
         }
         report::tear_tails(&dir, args.topics, topic_name);
         println!("\n== run 2: restart on the same directory ==");
+        println!(
+            "(a topic may reopen with more records than run 1 counted: a batch already on a \
+             blocking thread (write + fsync) when the brokers were aborted still finished, like \
+             a write the kernel had accepted before a crash. Nobody acknowledged those records, \
+             so their producers resend them and the broker skips them as duplicates.)"
+        );
     }
     if code == 0 {
         if let Err(e) = run_once(&args, &dir, &shared, false) {
@@ -212,9 +218,12 @@ fn run_once(
             brokers.push((name.clone(), stats, ramen::spawn(broker.run(rx))));
             let checker = shared.checker.clone();
             let (d, consumer) = (dir.to_path_buf(), format!("{name}-reader"));
-            consumers.push(ramen::spawn(async move {
-                broker::consume(topic, d, &consumer, |_, r| checker.borrow_mut().see(r)).await
-            }));
+            consumers.push((
+                name.clone(),
+                ramen::spawn(async move {
+                    broker::consume(topic, d, &consumer, |_, r| checker.borrow_mut().see(r)).await
+                }),
+            ));
         }
         let mut producers = Vec::new();
         for p in 0..args.producers {
@@ -255,10 +264,10 @@ fn run_once(
             }
             report::print_batches(&name, &stats);
         }
-        for c in consumers {
+        for (name, c) in consumers {
             let pos = c.await.expect("consumer task")?;
             println!(
-                "consumer committed offset {} (byte {})",
+                "{name}: consumer committed offset {} (byte {})",
                 pos.offset, pos.byte
             );
         }

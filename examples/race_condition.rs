@@ -32,9 +32,23 @@
 //! total (it can equal it on a lucky run, e.g. on one core); `fetch_add` and
 //! the Mutex are always exact. The coroutine withdrawal approves every task
 //! and ends with the wrong balance; both fixes approve exactly what the
-//! balance allows. The `check ...:` lines are what the tests read.
+//! balance allows. With `--check`, machine-readable `check ...:` lines are
+//! printed too: they are what the tests read.
 
 use std::cell::Cell;
+use std::sync::atomic::AtomicBool;
+
+/// Set by `--check`: print the `check ...:` lines the tests read.
+static CHECK_LINES: AtomicBool = AtomicBool::new(false);
+
+/// `println!` for the machine-readable lines, only with `--check`.
+macro_rules! check_line {
+    ($($arg:tt)*) => {
+        if CHECK_LINES.load(Ordering::Relaxed) {
+            println!($($arg)*);
+        }
+    };
+}
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -64,6 +78,7 @@ fn parse_args() -> Args {
             "--threads" => args.threads = value("--threads"),
             "--iters" => args.iters = value("--iters"),
             "--tasks" => args.tasks = value("--tasks"),
+            "--check" => CHECK_LINES.store(true, Ordering::Relaxed),
             "-h" | "--help" => usage(""),
             other => usage(&format!("unknown flag {other}")),
         }
@@ -75,7 +90,7 @@ fn usage(err: &str) -> ! {
     if !err.is_empty() {
         eprintln!("error: {err}");
     }
-    eprintln!("usage: race_condition [--threads 4] [--iters 200000] [--tasks 10]");
+    eprintln!("usage: race_condition [--threads 4] [--iters 200000] [--tasks 10] [--check]");
     std::process::exit(if err.is_empty() { 0 } else { 2 });
 }
 
@@ -107,7 +122,7 @@ fn report(label: &str, key: &str, expected: u64, got: u64, took: Duration) {
         "  {label:<34} expected {expected:>9}, got {got:>9}, lost {lost:>9}  ({:.1} ms)",
         took.as_secs_f64() * 1e3
     );
-    println!("check {key}: expected={expected} got={got}");
+    check_line!("check {key}: expected={expected} got={got}");
 }
 
 fn threads(args: &Args) {
@@ -192,7 +207,7 @@ fn withdraw_report(key: &str, label: &str, tasks: u64, approved: u64, balance: i
          (expected {want_balance}), handed out {}",
         approved as i64 * AMOUNT
     );
-    println!(
+    check_line!(
         "check {key}: expected_approved={want_approved} approved={approved} \
          expected_balance={want_balance} balance={balance}"
     );
@@ -232,7 +247,7 @@ fn coroutines(args: &Args) {
         "  counter, no .await inside get/set:           expected {expected}, got {} — no data race on one thread",
         counter.get()
     );
-    println!(
+    check_line!(
         "check coro_counter: expected={expected} got={}",
         counter.get()
     );

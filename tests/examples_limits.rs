@@ -198,7 +198,15 @@ fn lost_wakeup_is_named_by_the_stall_explanation() {
 fn races_lose_updates_and_the_fixes_do_not() {
     let out = run(
         "race_condition",
-        &["--threads", "4", "--iters", "20000", "--tasks", "5"],
+        &[
+            "--threads",
+            "4",
+            "--iters",
+            "20000",
+            "--tasks",
+            "5",
+            "--check",
+        ],
     );
     // A lucky schedule may lose nothing: never assert the racy count is lower.
     let racy = check(&out, "threads_racy");
