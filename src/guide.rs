@@ -34,6 +34,25 @@
 //! });
 //! ```
 //!
+//! ## Before ①: what `Future::poll`, `Poll` and `Context` are
+//!
+//! An `async` block compiles to a state machine that implements
+//! [`Future`](std::future::Future). Its one method,
+//! [`poll`](std::future::Future::poll), asks "can you make progress now?"
+//! and runs the code up to the next `.await` that cannot finish. It answers
+//! with a [`Poll`](std::task::Poll): `Ready(value)` (done, here is the
+//! result) or `Pending` (not yet; call me again later). Nothing runs a future
+//! but a call to `poll`: a future nobody polls does nothing at all.
+//!
+//! "Later" is the runtime's problem, and [`Context`](std::task::Context) is
+//! how the future helps with it: it carries a [`Waker`](std::task::Waker), a
+//! handle that means "poll this task again". The rule every future obeys:
+//! **before returning `Pending`, leave a clone of `cx.waker()` with whoever
+//! will know when progress is possible** (the reactor for a socket, the timer
+//! map for a sleep, a channel for a message). When that moment comes, they call
+//! `wake()`, and the runtime polls the task again. The rest of this guide is
+//! that rule, followed through ramen's code.
+//!
 //! Sync code would call `read` and the thread would sleep inside the kernel
 //! until the bytes arrive — and nothing else on the thread would run. Here the
 //! read *returns* when there is nothing to read, and the task is picked up
@@ -81,7 +100,8 @@
 //! [`AsyncReadExt::read`](crate::io::AsyncReadExt::read) (`io/ext.rs`) makes
 //! a [`Read`](crate::io::Read) future; polling it calls
 //! [`AsyncRead::poll_read`](crate::io::AsyncRead::poll_read) on the stream:
-//! `TcpStream::poll_read` (`net/tcp.rs`) → `IoSource::poll_read_stream` →
+//! `TcpStream::poll_read` (generated, for TCP and Unix streams alike, by the
+//! `impl_stream_io!` macro in `net/mod.rs`) → `IoSource::poll_read_stream` →
 //! `IoSource::poll_io(READABLE, ..)` (`io/fd.rs`), the loop every socket
 //! operation goes through:
 //! 1. `IoSource::poll_ready` → `Reactor::poll_ready` (`reactor.rs`): the
@@ -122,10 +142,20 @@
 //! for — parks with `Sleep::Thread` in `std::thread::park_timeout` instead:
 //! epoll would have nothing to report, and a futex sleep is one syscall.)
 //!
-//! When the 20 ms are up, `Timers::fire_due` wakes the block_on future, which
-//! writes `hello` to its end of the connection (⑤) and then awaits the
-//! [`JoinHandle`](crate::JoinHandle) — `Pending` again — so the loop goes back
-//! to `Core::turn` and `Reactor::wait`.
+//! ## ⑤ Meanwhile, another task makes the socket readable
+//!
+//! When the 20 ms are up, `Core::turn` calls `Timers::fire_due`
+//! (`timers.rs`), which wakes the block_on future's `Sleep`; the loop polls
+//! it, and it runs on to `peer.write_all(b"hello")`
+//! ([`AsyncWriteExt::write_all`](crate::io::AsyncWriteExt::write_all)): one
+//! `write(2)` on the *other* end of the connection, which succeeds at once
+//! (the socket's send buffer has room). The kernel moves the five bytes into
+//! the reader socket's receive buffer — and that is what will make epoll
+//! report it. The block_on future then awaits the
+//! [`JoinHandle`](crate::JoinHandle): `Pending` again (its waker now waits in
+//! the task's join slot), so the loop goes back to `Core::turn` and
+//! `Reactor::wait`. No task is ready; the thread sleeps in `epoll_wait` — for
+//! a moment only, because the kernel already has news.
 //!
 //! ## ⑥ The kernel says "readable": the waker is called
 //!

@@ -5,7 +5,9 @@
 //! `docs/ko/README.md` and `src/lib.rs`, collects every path that starts with
 //! `src/`, `examples/`, `benches/`, `tests/` or `docs/`, plus the file names
 //! in `src/lib.rs`'s reading-order table (relative to `src/`), and checks
-//! that each exists in the repository.
+//! that each exists in the repository. The `//!` module docs of every `.rs`
+//! file in `src/`, `examples/`, `tests/` and `benches/` are checked the same
+//! way. A markdown table cut by a blank line is caught too.
 
 use std::path::Path;
 
@@ -83,6 +85,53 @@ fn every_path_named_in_the_docs_exists() {
     assert!(
         missing.is_empty(),
         "paths named in the docs that do not exist:\n  {}",
+        missing.join("\n  ")
+    );
+}
+
+/// Every `.rs` file under `dir`, recursively.
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_path_named_in_module_docs_exists() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["src", "examples", "tests", "benches"] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let module_docs: String = text
+            .lines()
+            .filter_map(|l| l.trim_start().strip_prefix("//!"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for p in rooted_paths(&module_docs) {
+            checked += 1;
+            if !root.join(&p).exists() {
+                let shown = file.strip_prefix(root).unwrap_or(file).display();
+                missing.push(format!("{shown} names {p}"));
+            }
+        }
+    }
+    assert!(
+        checked > 20,
+        "found only {checked} paths: is the scan broken?"
+    );
+    assert!(
+        missing.is_empty(),
+        "paths named in `//!` module docs that do not exist:\n  {}",
         missing.join("\n  ")
     );
 }
