@@ -37,7 +37,7 @@
 //! ## Before ①: what `Future::poll`, `Poll` and `Context` are
 //!
 //! An `async` block compiles to a state machine that implements
-//! [`Future`](std::future::Future). Its one method,
+//! [`Future`]. Its one method,
 //! [`poll`](std::future::Future::poll), asks "can you make progress now?"
 //! and runs the code up to the next `.await` that cannot finish. It answers
 //! with a [`Poll`](std::task::Poll): `Ready(value)` (done, here is the
