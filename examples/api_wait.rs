@@ -9,6 +9,7 @@
 //! cargo run --example api_wait -- --calls 8 --latency-ms 500 --work-ms 400
 //! cargo run --example api_wait -- --trace api_wait.html   # an offline page: open it in any browser
 //! cargo run --example api_wait -- --trace api_wait.json   # Chrome trace: https://ui.perfetto.dev
+//! cargo run --example api_wait -- --calls 2 --explain      # the runtime narrates run 2 on stderr
 //! ```
 //!
 //! A real HTTP server ("the AI API") runs on 127.0.0.1 on its own OS thread,
@@ -47,7 +48,7 @@ use ramen::net::{TcpListener, TcpStream};
 use ramen::{Either, TaskBuilder};
 
 const USAGE: &str = "usage: api_wait [--calls N] [--latency-ms MS] [--work-ms MS] \
-                     [--chunk-ms MS] [--width COLS] [--trace FILE.html|FILE.json]";
+                     [--chunk-ms MS] [--width COLS] [--trace FILE.html|FILE.json] [--explain]";
 
 struct Args {
     calls: u32,
@@ -56,6 +57,8 @@ struct Args {
     chunk_ms: u64,
     width: usize,
     trace: Option<String>,
+    /// Narrate run 2 step by step (`Builder::explain`).
+    explain: bool,
 }
 
 fn parse_args() -> Args {
@@ -66,12 +69,17 @@ fn parse_args() -> Args {
         chunk_ms: 20,
         width: 72,
         trace: None,
+        explain: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "--help" || flag == "-h" {
             println!("{USAGE}");
             std::process::exit(0);
+        }
+        if flag == "--explain" {
+            args.explain = true;
+            continue;
         }
         let Some(value) = it.next() else {
             eprintln!("{flag} needs a value\n{USAGE}");
@@ -311,7 +319,9 @@ fn main() {
 
     // -- Run 2: ramen --------------------------------------------------------
     println!("run 2: ramen, every call in flight at once, computing between awaits");
-    let mut builder = ramen::Runtime::builder().record_timeline(true);
+    let mut builder = ramen::Runtime::builder()
+        .record_timeline(true)
+        .explain(args.explain);
     if let Some(path) = &args.trace {
         builder = builder.trace_file(path);
     }

@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --example sync_vs_async
 //! cargo run --example sync_vs_async -- --step-ms 500
+//! cargo run --example sync_vs_async -- --explain   # run 3 narrated by the runtime (stderr)
 //! ```
 //!
 //! A program needs three things that each take a while to arrive (think: a
@@ -27,12 +28,18 @@
 
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: sync_vs_async [--step-ms MS]";
+const USAGE: &str = "usage: sync_vs_async [--step-ms MS] [--explain]";
 
-fn parse_args() -> Duration {
+/// `(step, explain)`: how long each step waits; whether run 3 is narrated.
+fn parse_args() -> (Duration, bool) {
     let mut step = Duration::from_millis(200);
+    let mut explain = false;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
+        if flag == "--explain" {
+            explain = true;
+            continue;
+        }
         match (flag.as_str(), it.next().map(|v| v.parse::<u64>())) {
             ("--step-ms", Some(Ok(ms))) => step = Duration::from_millis(ms.max(1)),
             _ => {
@@ -41,7 +48,7 @@ fn parse_args() -> Duration {
             }
         }
     }
-    step
+    (step, explain)
 }
 
 /// When a step started and ended, relative to the start of its run.
@@ -111,7 +118,7 @@ async fn ticks_of(ticker: ramen::JoinHandle<()>) -> u32 {
 }
 
 fn main() {
-    let step = parse_args();
+    let (step, explain) = parse_args();
     // Bars are drawn on the scale of the slowest run (3 steps, plus slack).
     let scale = step * 3 + step / 10;
     println!(
@@ -159,7 +166,11 @@ fn main() {
 
     // 3. async, all three waits in flight together.
     let t0 = Instant::now();
-    let ((a, b, c), ticks) = ramen::block_on(async {
+    let rt = ramen::Runtime::builder()
+        .explain(explain)
+        .build()
+        .expect("runtime");
+    let ((a, b, c), ticks) = rt.block_on(async {
         let meanwhile = ramen::spawn(ticker());
         let spans = ramen::join!(
             step_async("step1 (profile)", step, t0),

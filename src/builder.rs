@@ -123,6 +123,17 @@ impl Builder {
         self
     }
 
+    /// Narrate the runtime's decisions in plain words on stderr, one line per
+    /// step: each poll and where the task's waker went, why and how long the
+    /// loop sleeps, which fd or timer woke which task, the run queue after a
+    /// wait. Bounded (300 lines, then a count of what was not told); for
+    /// small programs and learning. Env `RAMEN_EXPLAIN=1` (or a number of
+    /// lines). Off by default; see the `diag` module's `explain.rs`.
+    pub fn explain(mut self, on: bool) -> Builder {
+        self.config.diag.explain = on.then_some(crate::diag::explain::DEFAULT_LINES);
+        self
+    }
+
     /// Keep the recording in memory for [`Runtime::timeline`] (the ASCII
     /// Gantt chart) and [`Runtime::trace_json`].
     pub fn record_timeline(mut self, on: bool) -> Builder {

@@ -106,6 +106,9 @@ impl Core {
             metrics: Default::default(),
             diag,
         });
+        if core.diag.explain.is_some() {
+            core.reactor.narrate();
+        }
         Ok(core)
     }
 
@@ -233,6 +236,11 @@ impl Core {
                 if header.try_claim() {
                     self.deferred_tasks.borrow_mut().push(header.task);
                 }
+                if self.diag.explain.is_some() {
+                    let what = "yield_now: it runs again after the next reactor turn".into();
+                    let task = header.task.id;
+                    self.diag.record(EventKind::Waits { task, what });
+                }
             }
             _ => self.deferred.borrow_mut().push(waker.clone()),
         }
@@ -332,6 +340,9 @@ impl Core {
             } else {
                 Sleep::Reactor
             };
+            if blocking_wait && self.diag.explain.is_some() {
+                self.explain_wait(timeout, how == Sleep::Reactor, stall_probe);
+            }
             let parked = blocking_wait && self.inbox.park(how);
             let timeout = if blocking_wait && !parked {
                 Some(Duration::ZERO)
@@ -358,6 +369,9 @@ impl Core {
                 }
                 if io_events > 0 && self.diag.recorder.is_some() {
                     self.diag.record(EventKind::Io { fds: io_events });
+                    if self.diag.explain.is_some() {
+                        self.record_reactor_notes();
+                    }
                 }
             }
             if parked {
@@ -380,6 +394,9 @@ impl Core {
         let deferred = std::mem::take(&mut *self.deferred.borrow_mut());
         for w in deferred {
             w.wake();
+        }
+        if blocking_wait && let Some(narrator) = &self.diag.explain {
+            narrator.after_turn(&self.run_queue.task_ids());
         }
     }
 

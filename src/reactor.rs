@@ -8,7 +8,7 @@
 //!
 //! **What this file does:** it asks the kernel "tell me when any of these fds
 //! can move" with one `epoll_wait`, and turns each answer into a `Waker::wake`
-//! for the task that wanted it. The loop in `runtime.rs` calls [`Reactor::wait`]
+//! for the task that wanted it. The loop in `event_loop.rs` calls [`Reactor::wait`]
 //! only when no task is ready (or the fairness budget ran out).
 //!
 //! # Registration: edge-triggered, measured
@@ -54,7 +54,7 @@
 //! - A source is deleted from the poller before its fd is closed (see `io/fd.rs`).
 //! - `Events` is cleared before each wait (polling appends to it).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::task::{Context, Poll, Waker};
@@ -71,6 +71,8 @@ pub(crate) const READABLE: u8 = 0b01;
 pub(crate) const WRITABLE: u8 = 0b10;
 
 struct Source {
+    /// The registered fd (for the narrator's "fd 7 readable").
+    fd: RawFd,
     readiness: u8,
     reader: Option<Waker>,
     writer: Option<Waker>,
@@ -96,6 +98,31 @@ pub(crate) struct Reactor {
     /// Keys deregistered while `sources` was borrowed; removed at the next wait.
     dead: RefCell<Vec<usize>>,
     wakers: RefCell<Vec<Waker>>,
+    /// On with `Builder::explain`: what happened to whose waker, kept for the
+    /// core to hand to the narrator (the reactor does not know `diag`).
+    narrating: Cell<bool>,
+    notes: RefCell<Vec<ReactorNote>>,
+}
+
+/// What the reactor tells the narrator (only with `Builder::explain`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum ReactorNote {
+    /// `task` left its waker waiting for `fd` to become readable/writable.
+    Waits {
+        task: u64,
+        fd: RawFd,
+        readable: bool,
+    },
+    /// The kernel said `fd` is ready; `task` (if any waited) was woken.
+    Ready {
+        fd: RawFd,
+        readable: bool,
+        task: Option<u64>,
+    },
+}
+
+fn task_of(waker: &Waker) -> Option<u64> {
+    crate::waker::header_of(waker).map(|h| h.task.id)
 }
 
 impl Reactor {
@@ -113,7 +140,19 @@ impl Reactor {
             sources: RefCell::new(Slab::new()),
             dead: RefCell::new(Vec::new()),
             wakers: RefCell::new(Vec::new()),
+            narrating: Cell::new(false),
+            notes: RefCell::new(Vec::new()),
         }
+    }
+
+    /// Keep [`ReactorNote`]s from now on (`Builder::explain`).
+    pub(crate) fn narrate(&self) {
+        self.narrating.set(true);
+    }
+
+    /// The notes kept since the last call.
+    pub(crate) fn take_notes(&self) -> Vec<ReactorNote> {
+        std::mem::take(&mut *self.notes.borrow_mut())
     }
 
     /// Registers a non-blocking `fd` for both directions; returns its key.
@@ -132,6 +171,7 @@ impl Reactor {
             )
         })?;
         entry.insert(Source {
+            fd,
             readiness: READABLE | WRITABLE,
             reader: None,
             writer: None,
@@ -181,6 +221,14 @@ impl Reactor {
         }
         // Clone the new waker and drop the old one outside the borrow: a
         // foreign waker's clone or drop may run code that reenters the reactor.
+        if self.narrating.get() {
+            if let Some(task) = task_of(cx.waker()) {
+                let (fd, readable) = (source.fd, dir == READABLE);
+                self.notes
+                    .borrow_mut()
+                    .push(ReactorNote::Waits { task, fd, readable });
+            }
+        }
         drop(sources);
         let new = cx.waker().clone();
         let old = self
@@ -248,6 +296,18 @@ impl Reactor {
                 let Some(source) = sources.get_mut(ev.key) else {
                     continue;
                 };
+                if self.narrating.get() {
+                    let mut notes = self.notes.borrow_mut();
+                    for (happened, readable, waiter) in [
+                        (ev.readable, true, &source.reader),
+                        (ev.writable, false, &source.writer),
+                    ] {
+                        if happened {
+                            let (fd, task) = (source.fd, waiter.as_ref().and_then(task_of));
+                            notes.push(ReactorNote::Ready { fd, readable, task });
+                        }
+                    }
+                }
                 if ev.readable {
                     source.readiness |= READABLE;
                     wakers.extend(source.reader.take());

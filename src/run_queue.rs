@@ -56,6 +56,11 @@ impl RunQueue {
         self.queue.borrow_mut().extend(tasks);
     }
 
+    /// The ids of the queued tasks, front first (for the narrator).
+    pub(crate) fn task_ids(&self) -> Vec<u64> {
+        self.queue.borrow().iter().map(|t| t.id).collect()
+    }
+
     pub(crate) fn clear(&self) {
         self.queue.borrow_mut().clear();
     }

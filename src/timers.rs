@@ -69,6 +69,14 @@ impl Timers {
         self.map.borrow().first_key_value().map(|(k, _)| k.0)
     }
 
+    /// The task whose waker waits on the earliest timer, if it is a ramen
+    /// task (for the narrator).
+    pub(crate) fn next_task(&self) -> Option<u64> {
+        let map = self.map.borrow();
+        let (_, waker) = map.iter().next()?;
+        crate::waker::header_of(waker).map(|h| h.task.id)
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.map.borrow().is_empty()
     }

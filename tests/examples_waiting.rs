@@ -368,3 +368,65 @@ fn ramen_prints_time_and_memory_for_each_size_and_caps_threads() {
     assert!(out.contains("projected from the 10-thread run"), "{out}");
     assert!(out.contains("why threads stop scaling"), "{out}");
 }
+
+/// `api_wait --explain`: the runtime narrates run 2. For one call, the
+/// narration must tell, in this order: its poll left the waker in the
+/// reactor for an fd; the loop waited in epoll_wait; that fd became readable
+/// and woke the call; the call was polled again and finished.
+#[test]
+fn api_wait_explain_narrates_the_wait_the_wake_and_the_resume_in_order() {
+    let (_, err) = run_example(
+        "api_wait",
+        &[
+            "--calls",
+            "2",
+            "--latency-ms",
+            "150",
+            "--work-ms",
+            "20",
+            "--explain",
+        ],
+    );
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("[explain] "))
+        .collect();
+    let find = |from: usize, what: &dyn Fn(&str) -> bool, label: &str| -> usize {
+        lines[from..]
+            .iter()
+            .position(|l| what(l))
+            .map(|i| i + from)
+            .unwrap_or_else(|| panic!("no {label} after line {from} in:\n{}", lines.join("\n")))
+    };
+    let parked = find(
+        0,
+        &|l| {
+            l.contains("'call 1'")
+                && l.contains("→ Pending: its waker now waits in the reactor for fd ")
+        },
+        "Pending poll of call 1 naming its fd",
+    );
+    let fd: String = lines[parked]
+        .split("for fd ")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let wait = find(
+        parked,
+        &|l| l.contains("no task ready") && l.contains("epoll_wait("),
+        "reactor wait",
+    );
+    let wake = find(
+        wait,
+        &|l| l.contains(&format!("fd {fd} readable → wake task ")) && l.contains("'call 1'"),
+        "the wake of call 1 by its fd",
+    );
+    let resume = find(
+        wake,
+        &|l| l.contains("poll task") && l.contains("'call 1' → Ready"),
+        "call 1 resumed to Ready",
+    );
+    assert!(parked < wait && wait < wake && wake < resume);
+}

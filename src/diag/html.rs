@@ -149,7 +149,7 @@ fn mark_for(
 ) -> Option<String> {
     let at_ms = at.as_secs_f64() * 1e3;
     match kind {
-        EventKind::Spawn { .. } => None,
+        EventKind::Spawn { .. } | EventKind::Waits { .. } | EventKind::IoReady { .. } => None,
         EventKind::Poll { task, dur, ready } => {
             let t = totals.entry(*task).or_default();
             t.polls += 1;

@@ -19,7 +19,10 @@
 //! - the **timeline** (`timeline.rs`) draws those polls as an ASCII Gantt
 //!   chart: coroutines taking turns on one thread, as a picture;
 //! - the **watchdog** (`watchdog.rs`, off by default) warns *while* a poll
-//!   is still stuck, for blocking calls that never return.
+//!   is still stuck, for blocking calls that never return;
+//! - the **narrator** (`explain.rs`, off by default) tells each decision of
+//!   the loop in plain words as it happens: which task was polled and where
+//!   its waker went, why and how long the loop sleeps, who woke whom.
 //!
 //! # Configuration
 //! | setting | builder | env var | default |
@@ -29,6 +32,7 @@
 //! | trace file | `Builder::trace_file` | `RAMEN_TRACE=path.json` (Chrome trace) or `RAMEN_TRACE=path.html` (offline page) | off |
 //! | in-memory timeline | `Builder::record_timeline` | — | off |
 //! | watchdog thread | `Builder::watchdog` | `RAMEN_WATCHDOG=1` | off |
+//! | narration | `Builder::explain` | `RAMEN_EXPLAIN=1` (or a number of lines) | off |
 //!
 //! Environment variables are read when the builder is created; explicit
 //! builder calls win. An unparsable value or an unwritable path gets one line
@@ -40,6 +44,7 @@
 //! error would need an API nobody checks. A warning after a grace period names
 //! the suspects, and the program keeps running in case the wake does come.
 
+pub(crate) mod explain;
 pub(crate) mod html;
 mod slow_poll;
 pub(crate) mod stall;
@@ -53,6 +58,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+pub(crate) use explain::Narrator;
 pub(crate) use slow_poll::SlowPolls;
 pub(crate) use stall::StallWatch;
 pub(crate) use trace::{EventKind, Recorder};
@@ -71,6 +77,8 @@ pub(crate) struct DiagConfig {
     pub(crate) record: bool,
     pub(crate) clock: Option<ClockFn>,
     pub(crate) watchdog: bool,
+    /// Narrate up to this many steps (`explain.rs`); `None`: off.
+    pub(crate) explain: Option<usize>,
 }
 
 impl fmt::Debug for DiagConfig {
@@ -81,6 +89,7 @@ impl fmt::Debug for DiagConfig {
             .field("trace_path", &self.trace_path)
             .field("record", &self.record)
             .field("watchdog", &self.watchdog)
+            .field("explain", &self.explain)
             .field("clock", &self.clock.as_ref().map(|_| "custom"))
             .finish()
     }
@@ -107,6 +116,17 @@ impl DiagConfig {
             Ok(other) => eprintln!(
                 "ramen: ignoring RAMEN_WATCHDOG={other:?}: expected 1/on or 0/off; keeping it off"
             ),
+        }
+        match std::env::var("RAMEN_EXPLAIN").as_deref() {
+            Err(_) | Ok("0") | Ok("off") | Ok("") => {}
+            Ok("1") | Ok("on") => config.explain = Some(explain::DEFAULT_LINES),
+            Ok(other) => match other.trim().parse::<usize>() {
+                Ok(lines) => config.explain = Some(lines),
+                Err(_) => eprintln!(
+                    "ramen: ignoring RAMEN_EXPLAIN={other:?}: expected 1/on, 0/off or a number \
+                     of lines; keeping it off"
+                ),
+            },
         }
         if let Some(path) = std::env::var_os("RAMEN_TRACE").filter(|p| !p.is_empty()) {
             config.trace_path = Some(PathBuf::from(path));
@@ -147,6 +167,8 @@ pub(crate) struct Diag {
     pub(crate) recorder: Option<RefCell<Recorder>>,
     /// Warns while a poll is still running (`watchdog.rs`); off by default.
     pub(crate) watchdog: Option<Watchdog>,
+    /// Narrates every step in plain words (`explain.rs`); off by default.
+    pub(crate) explain: Option<Narrator>,
     trace_path: Option<PathBuf>,
     start: Instant,
     clock: Option<ClockFn>,
@@ -170,7 +192,8 @@ impl Diag {
                 trace_path = None;
             }
         }
-        let recording = config.record || trace_path.is_some();
+        // The narrator reads the recorder's events as they are recorded.
+        let recording = config.record || trace_path.is_some() || config.explain.is_some();
         let watchdog = if config.watchdog {
             Watchdog::start(config.slow_poll.unwrap_or(Duration::from_millis(100)))
         } else {
@@ -179,6 +202,7 @@ impl Diag {
         Diag {
             timing: config.slow_poll.is_some() || recording || watchdog.is_some(),
             watchdog,
+            explain: config.explain.map(Narrator::new),
             slow: config.slow_poll.map(SlowPolls::new),
             stall: config.stall_grace.map(StallWatch::new),
             recorder: recording.then(|| RefCell::new(Recorder::default())),
@@ -202,6 +226,9 @@ impl Diag {
     #[inline]
     pub(crate) fn record(&self, kind: EventKind) {
         if let Some(rec) = &self.recorder {
+            if let Some(narrator) = &self.explain {
+                narrator.on_event(&kind);
+            }
             let at = self.now();
             rec.borrow_mut().push(at, kind);
         }
@@ -240,6 +267,9 @@ impl Diag {
     /// panic unwinding out of `block_on`): an offline HTML page when the path
     /// ends in `.html`/`.htm`, the Chrome trace JSON otherwise.
     pub(crate) fn finish(&self) {
+        if let Some(narrator) = &self.explain {
+            narrator.finish();
+        }
         let (Some(path), Some(rec)) = (&self.trace_path, &self.recorder) else {
             return;
         };

@@ -39,6 +39,15 @@ pub(crate) enum EventKind {
     Timers { fired: usize },
     /// The budget ran out with `ready` tasks still queued.
     ForcedYield { ready: usize },
+    /// The reactor found `fd` ready and woke `task` (`None`: nobody waited).
+    IoReady {
+        fd: i32,
+        readable: bool,
+        task: Option<u64>,
+    },
+    /// During its poll, `task` left its waker somewhere: `what` says where
+    /// ("its waker now waits in the reactor for fd 7 to be readable").
+    Waits { task: u64, what: String },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -132,6 +141,15 @@ impl Recorder {
                 EventKind::ForcedYield { ready } => {
                     let args = format!("\"still_ready\":{ready}");
                     emit(&mut out, instant(REACTOR_TRACK, "budget spent", ts, &args));
+                }
+                EventKind::IoReady { fd, readable, .. } => {
+                    let dir = if *readable { "readable" } else { "writable" };
+                    let args = format!("\"fd\":{fd},\"direction\":\"{dir}\"");
+                    emit(&mut out, instant(REACTOR_TRACK, "fd ready", ts, &args));
+                }
+                EventKind::Waits { task, what } => {
+                    let args = format!("\"where\":\"{}\"", escape(what));
+                    emit(&mut out, instant(*task, "waits", ts, &args));
                 }
             }
         }

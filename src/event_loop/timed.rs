@@ -12,6 +12,7 @@ use super::Core;
 use crate::diag::EventKind;
 use crate::diag::stall::Stuck;
 use crate::loom::Arc;
+use crate::reactor::ReactorNote;
 use crate::task::{Runnable, TaskMeta};
 use crate::waker::Header;
 
@@ -35,6 +36,9 @@ impl Core {
     pub(super) fn poll_started(&self, id: u64) -> (Instant, Duration, usize) {
         if let Some(watchdog) = &self.diag.watchdog {
             watchdog.poll_begin(id);
+        }
+        if let Some(narrator) = &self.diag.explain {
+            narrator.poll_begin(id);
         }
         let waiting = self.run_queue.len()
             + self.deferred.borrow().len()
@@ -66,14 +70,51 @@ impl Core {
         }
         if let Some(rec) = &self.diag.recorder {
             let dur = self.diag.now().saturating_sub(at);
-            rec.borrow_mut().push(
-                at,
-                EventKind::Poll {
-                    task: id,
-                    dur,
-                    ready,
+            let poll = EventKind::Poll {
+                task: id,
+                dur,
+                ready,
+            };
+            if let Some(narrator) = &self.diag.explain {
+                self.record_reactor_notes();
+                narrator.on_event(&poll);
+            }
+            rec.borrow_mut().push(at, poll);
+        }
+    }
+
+    /// Tells the narrator the loop is about to sleep, and on which timer.
+    #[cold]
+    pub(super) fn explain_wait(
+        &self,
+        timeout: Option<Duration>,
+        in_reactor: bool,
+        stall_probe: bool,
+    ) {
+        if let Some(narrator) = &self.diag.explain {
+            let next = self.timers.next_task();
+            narrator.before_wait(timeout, in_reactor, next, stall_probe);
+        }
+    }
+
+    /// Hands what the reactor noted (wakers left with it, fds found ready)
+    /// to the recorder and so to the narrator (`Builder::explain` only).
+    #[cold]
+    pub(super) fn record_reactor_notes(&self) {
+        for note in self.reactor.take_notes() {
+            let kind = match note {
+                ReactorNote::Waits { task, fd, readable } => EventKind::Waits {
+                    task,
+                    what: format!(
+                        "its waker now waits in the reactor for fd {fd} to be {}",
+                        if readable { "readable" } else { "writable" }
+                    ),
                 },
-            );
+                ReactorNote::Ready { fd, readable, task } => {
+                    EventKind::IoReady { fd, readable, task }
+                }
+            };
+            self.diag.record(kind);
         }
     }
 
