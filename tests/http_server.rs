@@ -10,6 +10,10 @@
 #[path = "../examples/http_server/parse.rs"]
 mod parse;
 
+#[allow(dead_code)]
+#[path = "../examples/http_server/response.rs"]
+mod response;
+
 #[path = "http_server/client.rs"]
 mod client;
 
@@ -118,16 +122,20 @@ fn bodies_over_the_limit_are_413_and_chunked_is_501() {
 fn malformed_requests_are_400_and_unknown_versions_505() {
     let bad: &[&[u8]] = &[
         b"GARBAGE\r\n\r\n",
-        b"GET / HTTP/1.1\r\n\r\n",                       // no Host
-        b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", // two Hosts
-        b"GET  / HTTP/1.1\r\nHost: h\r\n\r\n",           // double space
-        b"GET / HTTP/1.1 x\r\nHost: h\r\n\r\n",          // extra part
-        b"GET http://h/ HTTP/1.1\r\nHost: h\r\n\r\n",    // absolute form
-        b"GET / HTTP/1.1\r\nHost: h\r\n folded\r\n\r\n", // obs-fold
-        b"GET / HTTP/1.1\r\nHost : h\r\n\r\n",           // space before colon
-        b"GET / HTTP/1.1\r\nHost: h\rX: y\r\n\r\n",      // bare CR
-        b"GET / HTTP/1.1\r\nHost: h\r\nNoColon\r\n\r\n", // no colon
-        b"GET / HTTP/1.1\r\nHost: h\x01\r\n\r\n",        // control byte
+        b"GET / HTTP/1.1\r\n\r\n",                               // no Host
+        b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",         // two Hosts
+        b"GET  / HTTP/1.1\r\nHost: h\r\n\r\n",                   // double space
+        b"GET / HTTP/1.1 x\r\nHost: h\r\n\r\n",                  // extra part
+        b"GET ftp://h/ HTTP/1.1\r\nHost: h\r\n\r\n",             // not an http URI
+        b"GET h:80 HTTP/1.1\r\nHost: h\r\n\r\n",                 // authority-form
+        b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n",                  // invalid Host (RFC 9112 3.2)
+        b"GET / HTTP/1.1\r\nHost: h:8x\r\n\r\n",                 // bad port
+        b"GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", // TE in 1.0
+        b"GET / HTTP/1.1\r\nHost: h\r\n folded\r\n\r\n",         // obs-fold
+        b"GET / HTTP/1.1\r\nHost : h\r\n\r\n",                   // space before colon
+        b"GET / HTTP/1.1\r\nHost: h\rX: y\r\n\r\n",              // bare CR
+        b"GET / HTTP/1.1\r\nHost: h\r\nNoColon\r\n\r\n",         // no colon
+        b"GET / HTTP/1.1\r\nHost: h\x01\r\n\r\n",                // control byte
         b"GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 5a\r\n\r\n",
         b"GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
         b"G\xc3\xa9T / HTTP/1.1\r\nHost: h\r\n\r\n", // non-token method
@@ -138,6 +146,60 @@ fn malformed_requests_are_400_and_unknown_versions_505() {
         assert_eq!(status_of(b), 400, "{:?}", String::from_utf8_lossy(b));
     }
     assert_eq!(status_of(b"GET / HTTP/2.0\r\nHost: h\r\n\r\n"), 505);
+    assert_eq!(status_of(b"GET / HTTP/0.9\r\nHost: h\r\n\r\n"), 505);
+}
+
+#[test]
+fn absolute_form_targets_are_served_by_their_path() {
+    let target = |b: &[u8]| {
+        let (req, _) = parse_request(b).unwrap().unwrap();
+        String::from_utf8(req.target.to_vec()).unwrap()
+    };
+    assert_eq!(target(b"GET http://h/ HTTP/1.1\r\nHost: h\r\n\r\n"), "/");
+    assert_eq!(
+        target(b"GET HTTP://h:8080 HTTP/1.1\r\nHost: x\r\n\r\n"),
+        "/"
+    );
+    assert_eq!(
+        target(b"GET http://h/a/b?q=1 HTTP/1.1\r\nHost: h\r\n\r\n"),
+        "/a/b?q=1"
+    );
+    assert_eq!(
+        target(b"GET http://[::1]:80/x HTTP/1.1\r\nHost: h\r\n\r\n"),
+        "/x"
+    );
+}
+
+#[test]
+fn an_unknown_http_1_minor_version_is_served_as_1_1() {
+    let (req, _) = parse_request(b"GET / HTTP/1.2\r\nHost: h\r\n\r\n")
+        .unwrap()
+        .unwrap();
+    assert_eq!((req.minor, req.keep_alive), (1, true));
+}
+
+#[test]
+fn a_request_line_over_the_head_limit_is_414_and_long_headers_431() {
+    let mut long = b"GET /".to_vec();
+    long.resize(10 * 1024, b'a');
+    assert_eq!(status_of(&long), 414); // no line end yet
+    long.extend_from_slice(b" HTTP/1.1\r\nHost: h\r\n\r\n");
+    assert_eq!(status_of(&long), 414);
+}
+
+#[test]
+fn expect_100_continue_is_seen_once_the_head_is_complete() {
+    use parse::pending_body;
+    let head = b"POST /u HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n";
+    assert_eq!(pending_body(&head[..20]), None); // head incomplete
+    assert!(pending_body(head).unwrap().expects_continue);
+    let mut whole = head.to_vec();
+    whole.extend_from_slice(b"abc");
+    assert_eq!(pending_body(&whole), None); // complete: nothing pending
+    let plain = b"POST /u HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\n";
+    assert!(!pending_body(plain).unwrap().expects_continue);
+    let http10 = b"POST /u HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n";
+    assert!(!pending_body(http10).unwrap().expects_continue);
 }
 
 #[test]
@@ -173,21 +235,21 @@ fn path_traversal_is_refused() {
 
 #[test]
 fn responses_have_the_right_length_and_head_has_no_body() {
-    let date = parse::http_date(784_111_777);
+    let date = response::http_date(784_111_777);
     assert_eq!(&date, b"Sun, 06 Nov 1994 08:49:37 GMT");
-    assert_eq!(&parse::http_date(0), b"Thu, 01 Jan 1970 00:00:00 GMT");
+    assert_eq!(&response::http_date(0), b"Thu, 01 Jan 1970 00:00:00 GMT");
     assert_eq!(
-        &parse::http_date(951_782_400),
+        &response::http_date(951_782_400),
         b"Tue, 29 Feb 2000 00:00:00 GMT"
     );
     let mut out = Vec::new();
-    parse::write_simple(&mut out, 200, b"hello", false, true, 1, &date);
+    response::write_simple(&mut out, 200, b"hello", false, true, 1, &date);
     let text = String::from_utf8(out).unwrap();
     assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
     assert!(text.contains("\r\nContent-Length: 5\r\n"), "{text}");
     assert!(text.ends_with("\r\n\r\nhello"), "{text}");
     let mut out = Vec::new();
-    parse::write_simple(&mut out, 200, b"hello", true, false, 1, &date);
+    response::write_simple(&mut out, 200, b"hello", true, false, 1, &date);
     let text = String::from_utf8(out).unwrap();
     assert!(
         text.contains("Content-Length: 5\r\nConnection: close\r\n\r\n"),
@@ -254,7 +316,7 @@ fn fuzz_random_and_mutated_input_never_panics() {
                     break;
                 }
                 Err(e) => {
-                    assert!([400, 413, 431, 501, 505].contains(&e.status()));
+                    assert!([400, 413, 414, 431, 501, 505].contains(&e.status()));
                     outcomes[2] += 1;
                     break;
                 }

@@ -34,6 +34,33 @@ fn curl_get_root() {
 
 #[test]
 #[ignore = "needs curl"]
+fn curl_expect_100_continue_gets_its_answer_without_waiting() {
+    let server = Server::start(&[]);
+    let body = "x".repeat(2048);
+    // curl sends `Expect: 100-continue` for a body over 1 KiB and waits up
+    // to 1 s for the interim response before sending the body anyway.
+    let out = curl(&[
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code} %{time_total}",
+        "--data-binary",
+        &body,
+        &format!("http://{}/", server.addr),
+    ]);
+    let out = text(&out);
+    let (code, secs) = out.split_once(' ').expect("code and time");
+    assert_eq!(code, "405");
+    // curl's own clock, from connect to the last byte (not process start-up).
+    let took = Duration::from_secs_f64(secs.parse().expect("time_total"));
+    assert!(
+        took < Duration::from_millis(100),
+        "took {took:?}: no 100 Continue?"
+    );
+}
+
+#[test]
+#[ignore = "needs curl"]
 fn curl_head() {
     let server = Server::start(&[]);
     let out = text(&curl(&["--head", &format!("http://{}/", server.addr)]));

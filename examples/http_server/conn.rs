@@ -19,6 +19,7 @@ use ramen::time::timeout;
 use ramen::{Either, select};
 
 use crate::parse::{self, MAX_BODY, MAX_HEAD, Method, Target};
+use crate::response;
 
 /// The body of `GET /`: what the load test measures (nginx: `return 200 "hello"`).
 pub const HELLO: &[u8] = b"hello";
@@ -35,6 +36,16 @@ const OUT_FLUSH: usize = 64 * 1024;
 /// file can block for milliseconds, and every other connection would wait.
 const SMALL_FILE: u64 = 64 * 1024;
 const CHUNK: u64 = 256 * 1024;
+/// Lingering close (as nginx's `lingering_close`): after the last response,
+/// shut down the write side and read and discard what the client still
+/// sends, for at most `LINGER_TOTAL` and `LINGER_READ` per read, before
+/// closing. Closing with unread input makes the kernel send a reset, and a
+/// reset can destroy the response the client has not read yet.
+const LINGER_TOTAL: Duration = Duration::from_secs(5);
+const LINGER_READ: Duration = Duration::from_secs(1);
+/// The interim response that tells an `Expect: 100-continue` client to send
+/// its body (RFC 9110 §10.1.1).
+const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
 /// State shared by the accept loop and every connection (one thread: `Rc`).
 pub struct Server {
@@ -74,7 +85,7 @@ impl Server {
             .map_or(0, |d| d.as_secs());
         let mut cached = self.date.borrow_mut();
         if cached.0 != now {
-            *cached = (now, parse::http_date(now));
+            *cached = (now, response::http_date(now));
         }
         cached.1
     }
@@ -109,6 +120,7 @@ pub async fn serve(server: Rc<Server>, stream: TcpStream) {
         end: 0,
         out: Vec::with_capacity(1024),
         request_deadline: Instant::now(),
+        continued: false,
     };
     // Errors (reset by peer, timeouts) all end the same way: close.
     let _ = conn.run().await;
@@ -125,6 +137,8 @@ struct Conn {
     out: Vec<u8>,
     /// When the request being received must be complete (see `run`).
     request_deadline: Instant,
+    /// `100 Continue` was sent for the request at `buf[start..]`.
+    continued: bool,
 }
 
 impl Conn {
@@ -146,6 +160,7 @@ impl Conn {
                             _ => parse::resolve_target(req.target),
                         };
                         self.start += used;
+                        self.continued = false;
                         self.respond(method, minor, target, keep, &date).await?;
                         self.server.requests.set(self.server.requests.get() + 1);
                         if !keep {
@@ -154,13 +169,22 @@ impl Conn {
                         }
                     }
                     Ok(None) if self.end - self.start >= BUF_MAX => {
-                        parse::write_error(&mut self.out, 431, false, false, &date);
+                        response::write_error(&mut self.out, 431, false, false, &date);
                         close = true;
                         break;
                     }
-                    Ok(None) => break,
+                    Ok(None) => {
+                        // A complete head whose client waits for permission
+                        // to send the body: say `100 Continue` once.
+                        let pending = parse::pending_body(&self.buf[self.start..self.end]);
+                        if !self.continued && pending.is_some_and(|p| p.expects_continue) {
+                            self.out.extend_from_slice(CONTINUE);
+                            self.continued = true;
+                        }
+                        break;
+                    }
                     Err(e) => {
-                        parse::write_error(&mut self.out, e.status(), false, false, &date);
+                        response::write_error(&mut self.out, e.status(), false, false, &date);
                         close = true;
                         break;
                     }
@@ -171,7 +195,7 @@ impl Conn {
             }
             self.flush().await?;
             if close || self.server.shutting_down.get() {
-                return self.stream.shutdown().await;
+                return self.close_lingering().await;
             }
             // Wait for more bytes, for at most `idle`, or until shutdown.
             // Between requests each read gets the full `idle`; once a request
@@ -197,8 +221,37 @@ impl Conn {
                     }
                 }
                 Either::Left(Ok(Err(e))) => return Err(e),
-                Either::Left(Err(_elapsed)) => return Ok(()), // idle timeout
-                Either::Right(()) => return Ok(()),           // shutdown while idle
+                // Idle between requests: close quietly. In the middle of a
+                // request (a head, or a body promised by Content-Length,
+                // that never completed): say so with a 408, then close.
+                Either::Left(Err(_elapsed)) if fresh => return Ok(()),
+                Either::Left(Err(_elapsed)) => {
+                    let date = self.server.date();
+                    response::write_error(&mut self.out, 408, false, false, &date);
+                    self.flush().await?;
+                    return self.close_lingering().await;
+                }
+                Either::Right(()) => return Ok(()), // shutdown while idle
+            }
+        }
+    }
+
+    /// Shuts down the write side (the client sees the end of the last
+    /// response), then reads and discards until the client closes, for a
+    /// bounded time (`LINGER_TOTAL`). See `LINGER_TOTAL` for why.
+    async fn close_lingering(&mut self) -> io::Result<()> {
+        self.stream.shutdown().await?;
+        let deadline = Instant::now() + LINGER_TOTAL;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(());
+            }
+            let read = timeout(left.min(LINGER_READ), self.stream.read(&mut self.buf)).await;
+            match read {
+                Ok(Ok(n)) if n > 0 => continue,
+                // EOF, an error or a quiet client: close now.
+                _ => return Ok(()),
             }
         }
     }
@@ -239,12 +292,12 @@ impl Conn {
         let out = &mut self.out;
         let rel = match target {
             Ok(Target::Hello) => {
-                parse::write_simple(out, 200, HELLO, head_only, keep, minor, date);
+                response::write_simple(out, 200, HELLO, head_only, keep, minor, date);
                 return Ok(());
             }
             Ok(Target::File(rel)) => rel,
             Err(status) => {
-                parse::write_error(out, status, head_only, keep, date);
+                response::write_error(out, status, head_only, keep, date);
                 return Ok(());
             }
         };
@@ -256,16 +309,16 @@ impl Conn {
         {
             Some(Ok(file)) => file,
             Some(Err(status)) => {
-                parse::write_error(out, status, head_only, keep, date);
+                response::write_error(out, status, head_only, keep, date);
                 return Ok(());
             }
             None => {
-                parse::write_error(out, 404, head_only, keep, date);
+                response::write_error(out, 404, head_only, keep, date);
                 return Ok(());
             }
         };
         let (mut file, len, ctype) = file;
-        parse::write_head(out, 200, ctype, len, keep, minor, date);
+        response::write_head(out, 200, ctype, len, keep, minor, date);
         if head_only {
             return Ok(());
         }
@@ -318,5 +371,5 @@ fn open_below(root: &Path, rel: &Path) -> Result<(File, u64, &'static str), u16>
     if !meta.is_file() {
         return Err(403); // a directory (no index files, no listings)
     }
-    Ok((file, meta.len(), parse::content_type(&real)))
+    Ok((file, meta.len(), response::content_type(&real)))
 }

@@ -2,8 +2,9 @@
 //! pure functions over byte buffers, no I/O, so `tests/http_server.rs` can
 //! include this file (`#[path]`) and feed it anything.
 //!
-//! The parser is deliberately strict: one request line `METHOD SP /target SP
-//! HTTP/1.x`, header lines `name: value`, lines ended by CRLF (a bare LF is
+//! The parser is deliberately strict: one request line `METHOD SP target SP
+//! HTTP/1.x` (origin-form `/path` or absolute-form `http://host/path`, RFC
+//! 9112 §3.2), header lines `name: value`, lines ended by CRLF (a bare LF is
 //! accepted too, as RFC 9112 allows). Whatever it cannot frame with
 //! certainty it refuses (400), because a server and a proxy that disagree on
 //! where a request ends is how request smuggling happens.
@@ -12,7 +13,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 /// The whole request head (request line + headers + blank line) may not be
-/// larger than this: 431.
+/// larger than this: 431 (414 if the request line alone is).
 pub const MAX_HEAD: usize = 8 * 1024;
 /// At most this many header lines: 431.
 pub const MAX_HEADERS: usize = 100;
@@ -42,6 +43,15 @@ pub struct Request<'a> {
     pub body_len: usize,
 }
 
+/// A request head that is complete while its body is not: what the
+/// connection needs to answer `Expect: 100-continue` before the body comes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingBody {
+    /// The client sent `Expect: 100-continue` (HTTP/1.1) and waits for a
+    /// `100 Continue` before sending the body.
+    pub expects_continue: bool,
+}
+
 /// Why a request was refused; each maps to one status code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParseError {
@@ -49,11 +59,14 @@ pub enum ParseError {
     Bad,
     /// Head over `MAX_HEAD` or more than `MAX_HEADERS` headers: 431.
     HeadTooLarge,
+    /// The request line alone is over `MAX_HEAD`: 414.
+    UriTooLong,
     /// `Content-Length` over `MAX_BODY`: 413.
     BodyTooLarge,
     /// `Transfer-Encoding` (chunked bodies are not supported): 501.
     NotImplemented,
-    /// `HTTP/2.0` and friends on this text protocol: 505.
+    /// `HTTP/2.0`, `HTTP/0.9` and friends on this text protocol: 505
+    /// (`HTTP/1.x` with an unknown minor version is served as 1.1).
     Version,
 }
 
@@ -63,6 +76,7 @@ impl ParseError {
         match self {
             ParseError::Bad => 400,
             ParseError::HeadTooLarge => 431,
+            ParseError::UriTooLong => 414,
             ParseError::BodyTooLarge => 413,
             ParseError::NotImplemented => 501,
             ParseError::Version => 505,
@@ -87,19 +101,20 @@ pub fn parse_request(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, ParseEr
     let buf = &buf[skip..];
     let Some(head_len) = head_end(buf) else {
         return if buf.len() > MAX_HEAD {
-            Err(ParseError::HeadTooLarge)
+            Err(too_large(buf))
         } else {
             Ok(None)
         };
     };
     if head_len > MAX_HEAD {
-        return Err(ParseError::HeadTooLarge);
+        return Err(too_large(buf));
     }
     let mut lines = Lines {
         rest: &buf[..head_len],
     };
     let line = lines.next().ok_or(ParseError::Bad)??;
     let (method, target, minor) = request_line(line)?;
+    let target = origin_of(target)?;
 
     let mut headers = 0usize;
     let mut content_length: Option<usize> = None;
@@ -127,6 +142,11 @@ pub fn parse_request(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, ParseEr
             chunked = true;
         } else if name.eq_ignore_ascii_case(b"host") {
             hosts += 1;
+            // RFC 9112 §3.2: an invalid Host value is a 400, even when an
+            // absolute-form target (which wins over Host) names the host.
+            if !valid_host(value) {
+                return Err(ParseError::Bad);
+            }
         } else if name.eq_ignore_ascii_case(b"connection") {
             for token in value.split(|&b| b == b',') {
                 let token = trim(token);
@@ -136,15 +156,17 @@ pub fn parse_request(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, ParseEr
         }
     }
     if chunked {
-        // Both framings at once is a smuggling attempt (400); chunked alone
-        // is a feature this server does not have (501).
-        return Err(if content_length.is_some() {
+        // Both framings at once is a smuggling attempt (400), and so is
+        // Transfer-Encoding in HTTP/1.0, which has no transfer codings (RFC
+        // 9112 §6.1); chunked alone is a feature this server lacks (501).
+        return Err(if content_length.is_some() || minor == 0 {
             ParseError::Bad
         } else {
             ParseError::NotImplemented
         });
     }
     // RFC 9112 §3.2: an HTTP/1.1 request without exactly one Host is a 400.
+    // (With an absolute-form target the Host is ignored, but must be valid.)
     if (minor == 1 && hosts != 1) || hosts > 1 {
         return Err(ParseError::Bad);
     }
@@ -162,6 +184,107 @@ pub fn parse_request(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, ParseEr
         body_len,
     };
     Ok(Some((req, consumed)))
+}
+
+/// For a request whose head is complete but whose body has not all
+/// arrived: whether the client waits for `100 Continue` (RFC 9110 §10.1.1).
+/// `None` when the head is incomplete, the request is complete, or invalid
+/// (`parse_request` says which).
+pub fn pending_body(buf: &[u8]) -> Option<PendingBody> {
+    if !matches!(parse_request(buf), Ok(None)) {
+        return None;
+    }
+    let skip = match buf {
+        [b'\r', b'\n', ..] => 2,
+        [b'\n', ..] => 1,
+        _ => 0,
+    };
+    let head_len = head_end(&buf[skip..])?;
+    let mut lines = Lines {
+        rest: &buf[skip..skip + head_len],
+    };
+    let (_, _, minor) = request_line(lines.next()?.ok()?).ok()?;
+    let expects_continue = minor == 1
+        && lines.flatten().any(|line| {
+            header_line(line).is_ok_and(|(name, value)| {
+                name.eq_ignore_ascii_case(b"expect") && value.eq_ignore_ascii_case(b"100-continue")
+            })
+        });
+    Some(PendingBody { expects_continue })
+}
+
+/// Which "too large" a head over `MAX_HEAD` is: 414 when the request line
+/// alone does not fit, 431 otherwise.
+fn too_large(buf: &[u8]) -> ParseError {
+    match buf.iter().position(|&b| b == b'\n') {
+        Some(nl) if nl <= MAX_HEAD => ParseError::HeadTooLarge,
+        _ => ParseError::UriTooLong,
+    }
+}
+
+/// The origin-form part of a target: itself for `/path`, the path of an
+/// absolute-form `http://authority/path` (`/` if it has none). Other forms
+/// (authority-form, `*`, other schemes) are 400 here.
+fn origin_of(target: &[u8]) -> Result<&[u8], ParseError> {
+    if target.first() == Some(&b'/') {
+        return Ok(target);
+    }
+    let lower: Vec<u8> = target.iter().take(8).map(u8::to_ascii_lowercase).collect();
+    let rest = if lower.starts_with(b"http://") {
+        &target[7..]
+    } else if lower.starts_with(b"https://") {
+        &target[8..]
+    } else {
+        return Err(ParseError::Bad);
+    };
+    let end = rest
+        .iter()
+        .position(|&b| b == b'/' || b == b'?')
+        .unwrap_or(rest.len());
+    if end == 0 || !valid_host(&rest[..end]) {
+        return Err(ParseError::Bad);
+    }
+    match &rest[end..] {
+        [] => Ok(b"/"),
+        path if path[0] == b'/' => Ok(path),
+        // `http://h?q`: the path is empty, so `/`; the query is dropped.
+        _ => Ok(b"/"),
+    }
+}
+
+/// RFC 9110 §7.2 `Host = uri-host [ ":" port ]`: a reg-name (unreserved,
+/// `%XX`, sub-delims), an IPv4 address, or an `[IP-literal]`; a port of
+/// digits only. Empty is allowed (a URI without an authority).
+fn valid_host(value: &[u8]) -> bool {
+    let (host, port) = match value {
+        [b'[', rest @ ..] => match rest.iter().position(|&b| b == b']') {
+            Some(close) => {
+                let literal = &rest[..close];
+                let ok = !literal.is_empty()
+                    && literal
+                        .iter()
+                        .all(|&b| b.is_ascii_hexdigit() || b":.vV".contains(&b));
+                if !ok {
+                    return false;
+                }
+                (&b""[..], &rest[close + 1..])
+            }
+            None => return false,
+        },
+        _ => match value.iter().rposition(|&b| b == b':') {
+            Some(colon) => (&value[..colon], &value[colon..]),
+            None => (value, &b""[..]),
+        },
+    };
+    let port_ok = match port {
+        [] => true,
+        [b':', digits @ ..] => digits.iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    let host_ok = host
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=".contains(&b));
+    port_ok && host_ok
 }
 
 /// The length of the head including its blank line, if it is all in `buf`.
@@ -211,13 +334,16 @@ fn request_line(line: &[u8]) -> Result<(Method, &[u8], u8), ParseError> {
     if method.is_empty() || !method.iter().all(|&b| is_tchar(b)) {
         return Err(ParseError::Bad);
     }
-    // Origin-form only: `/path?query`. No `*`, no absolute URLs.
-    if target.first() != Some(&b'/') || !target.iter().all(|&b| (0x21..0x7f).contains(&b)) {
+    // Visible ASCII only; the form (origin or absolute) is checked by `origin_of`.
+    if target.is_empty() || !target.iter().all(|&b| (0x21..0x7f).contains(&b)) {
         return Err(ParseError::Bad);
     }
     let minor = match version {
         b"HTTP/1.1" => 1,
         b"HTTP/1.0" => 0,
+        // RFC 9112 §2.3: a 1.x minor version we do not know is served as
+        // the highest we do (1.1); another major version is a 505.
+        [b'H', b'T', b'T', b'P', b'/', b'1', b'.', minor] if minor.is_ascii_digit() => 1,
         [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
             if major.is_ascii_digit() && minor.is_ascii_digit() =>
         {
@@ -337,143 +463,4 @@ pub fn percent_decode(s: &[u8]) -> Option<Vec<u8>> {
         }
     }
     Some(out)
-}
-
-/// The reason phrase of each status this server sends.
-pub fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        413 => "Content Too Large",
-        431 => "Request Header Fields Too Large",
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        503 => "Service Unavailable",
-        505 => "HTTP Version Not Supported",
-        _ => "Unknown",
-    }
-}
-
-/// Appends a response head to `out`. `date` is an IMF-fixdate (`http_date`).
-pub fn write_head(
-    out: &mut Vec<u8>,
-    status: u16,
-    content_type: &str,
-    content_length: u64,
-    keep_alive: bool,
-    minor: u8,
-    date: &[u8],
-) {
-    out.extend_from_slice(b"HTTP/1.1 ");
-    push_u64(out, u64::from(status));
-    out.push(b' ');
-    out.extend_from_slice(reason(status).as_bytes());
-    out.extend_from_slice(b"\r\nServer: ramen\r\nDate: ");
-    out.extend_from_slice(date);
-    out.extend_from_slice(b"\r\nContent-Type: ");
-    out.extend_from_slice(content_type.as_bytes());
-    out.extend_from_slice(b"\r\nContent-Length: ");
-    push_u64(out, content_length);
-    if status == 405 {
-        out.extend_from_slice(b"\r\nAllow: GET, HEAD");
-    }
-    if !keep_alive {
-        out.extend_from_slice(b"\r\nConnection: close");
-    } else if minor == 0 {
-        out.extend_from_slice(b"\r\nConnection: keep-alive");
-    }
-    out.extend_from_slice(b"\r\n\r\n");
-}
-
-/// Appends a complete response with a small text body (omitted for `HEAD`,
-/// whose `Content-Length` still says what a `GET` would get).
-pub fn write_simple(
-    out: &mut Vec<u8>,
-    status: u16,
-    body: &[u8],
-    head_only: bool,
-    keep_alive: bool,
-    minor: u8,
-    date: &[u8],
-) {
-    let ct = "text/plain";
-    write_head(out, status, ct, body.len() as u64, keep_alive, minor, date);
-    if !head_only {
-        out.extend_from_slice(body);
-    }
-}
-
-/// An error response: the status line's reason as the body.
-pub fn write_error(out: &mut Vec<u8>, status: u16, head_only: bool, keep_alive: bool, date: &[u8]) {
-    let body = format!("{status} {}\n", reason(status));
-    write_simple(out, status, body.as_bytes(), head_only, keep_alive, 1, date);
-}
-
-fn push_u64(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[i..]);
-}
-
-/// A content type from the file name's extension.
-pub fn content_type(path: &std::path::Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("html" | "htm") => "text/html; charset=utf-8",
-        Some("txt") => "text/plain; charset=utf-8",
-        Some("css") => "text/css",
-        Some("js") => "text/javascript",
-        Some("json") => "application/json",
-        Some("png") => "image/png",
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("svg") => "image/svg+xml",
-        _ => "application/octet-stream",
-    }
-}
-
-/// `Sun, 06 Nov 1994 08:49:37 GMT` for seconds since the Unix epoch.
-pub fn http_date(unix_secs: u64) -> [u8; 29] {
-    const DAYS: [&[u8; 3]; 7] = [b"Thu", b"Fri", b"Sat", b"Sun", b"Mon", b"Tue", b"Wed"];
-    const MONTHS: [&[u8; 3]; 12] = [
-        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-        b"Dec",
-    ];
-    let days = unix_secs / 86_400;
-    let secs = unix_secs % 86_400;
-    // Days since the epoch to a civil date (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u64;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as usize;
-    let year = (yoe + era * 400 + i64::from(month <= 2)) as u64;
-
-    let mut out = [b' '; 29];
-    out[..3].copy_from_slice(DAYS[(days % 7) as usize]);
-    out[3] = b',';
-    let two = |n: u64| [b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8];
-    out[5..7].copy_from_slice(&two(day));
-    out[8..11].copy_from_slice(MONTHS[month - 1]);
-    out[12..14].copy_from_slice(&two(year / 100));
-    out[14..16].copy_from_slice(&two(year));
-    out[17..19].copy_from_slice(&two(secs / 3600));
-    out[19] = b':';
-    out[20..22].copy_from_slice(&two(secs / 60 % 60));
-    out[22] = b':';
-    out[23..25].copy_from_slice(&two(secs % 60));
-    out[26..29].copy_from_slice(b"GMT");
-    out
 }

@@ -143,6 +143,14 @@ impl Client {
         }
     }
 
+    /// A client over an already connected stream.
+    pub fn from_stream(s: TcpStream) -> Client {
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        Client {
+            reader: BufReader::new(s),
+        }
+    }
+
     pub fn send(&mut self, raw: &[u8]) {
         self.reader.get_mut().write_all(raw).expect("write request");
     }
