@@ -61,6 +61,8 @@ mod commands;
 mod db;
 #[path = "mini_redis/glob.rs"]
 mod glob;
+#[path = "mini_redis/info.rs"]
+mod info;
 #[path = "mini_redis/pubsub.rs"]
 mod pubsub;
 #[path = "mini_redis/resp.rs"]
@@ -91,6 +93,7 @@ const OUT_FLUSH: usize = 64 << 10;
 struct Server {
     db: RefCell<db::Db>,
     hub: RefCell<pubsub::Hub>,
+    stats: RefCell<info::Stats>,
     next_id: Cell<u64>,
 }
 
@@ -136,16 +139,20 @@ async fn run(addr: String) -> i32 {
             return 1;
         }
     };
-    match listener.local_addr() {
-        Ok(a) => println!("listening on {a}"),
+    let port = match listener.local_addr() {
+        Ok(a) => {
+            println!("listening on {a}");
+            a.port()
+        }
         Err(e) => {
             eprintln!("mini_redis: {e}");
             return 1;
         }
-    }
+    };
     let server = Rc::new(Server {
         db: RefCell::new(db::Db::new()),
         hub: RefCell::new(pubsub::Hub::new()),
+        stats: RefCell::new(info::Stats::new(port)),
         next_id: Cell::new(1),
     });
     let _expiry = ramen::spawn(expiry_cycle(server.clone())); // detached; ends with block_on
@@ -191,6 +198,11 @@ async fn accept_loop(listener: TcpListener, server: Rc<Server>) -> std::convert:
 
 async fn connection(mut stream: TcpStream, peer: SocketAddr, server: Rc<Server>, id: u64) {
     let _ = stream.set_nodelay(true);
+    {
+        let mut stats = server.stats.borrow_mut();
+        stats.connections_received += 1;
+        stats.connected_clients += 1;
+    }
     let mut conn = Conn { id, rx: None };
     if let Err(e) = serve(&mut stream, &server, &mut conn).await {
         if e.kind() != io::ErrorKind::ConnectionReset && e.kind() != io::ErrorKind::BrokenPipe {
@@ -198,6 +210,7 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, server: Rc<Server>,
         }
     }
     server.hub.borrow_mut().remove_client(id);
+    server.stats.borrow_mut().connected_clients -= 1;
 }
 
 /// Reads, runs every complete command, writes the replies; until EOF, QUIT,
@@ -279,7 +292,8 @@ async fn run_batch(
                     buf: &data[pos..],
                 };
                 pos += used;
-                if !args.is_empty() && dispatch(cmd, server, conn, now, out) == Flow::Close {
+                if !args.is_empty() && dispatch_counted(cmd, server, conn, now, out) == Flow::Close
+                {
                     stream.write_all(out).await?;
                     return Ok((pos, false));
                 }
@@ -303,7 +317,24 @@ async fn run_batch(
     Ok((pos, true))
 }
 
-/// Pub/sub commands here (they need the connection); the rest in `commands`.
+/// [`dispatch`], timed and counted for `INFO stats` and `INFO commandstats`.
+fn dispatch_counted(
+    cmd: Cmd,
+    server: &Server,
+    conn: &mut Conn,
+    now: Instant,
+    out: &mut Vec<u8>,
+) -> Flow {
+    let started = Instant::now();
+    let flow = dispatch(cmd, server, conn, now, out);
+    let mut scratch = [0u8; 24];
+    let name = cmd.name(&mut scratch);
+    server.stats.borrow_mut().count(name, started.elapsed());
+    flow
+}
+
+/// Pub/sub commands and `INFO` here (they need the connection or the
+/// server's counters); the rest in `commands`.
 fn dispatch(cmd: Cmd, server: &Server, conn: &mut Conn, now: Instant, out: &mut Vec<u8>) -> Flow {
     let mut scratch = [0u8; 24];
     let name = cmd.name(&mut scratch);
@@ -337,6 +368,18 @@ fn dispatch(cmd: Cmd, server: &Server, conn: &mut Conn, now: Instant, out: &mut 
                 pubsub::confirm(out, "unsubscribe", Some(&ch), left);
             }
         }
+        b"INFO" => {
+            let args: Vec<&[u8]> = (1..cmd.len()).map(|i| cmd.arg(i)).collect();
+            let sections = info::wanted(&args);
+            let subscribers = server.hub.borrow().subscribers();
+            let text = info::render(
+                &sections,
+                &server.stats.borrow(),
+                &server.db.borrow(),
+                subscribers,
+            );
+            resp::bulk(out, Some(text.as_bytes()));
+        }
         b"PUBLISH" if cmd.len() == 3 => {
             let n = server.hub.borrow_mut().publish(cmd.arg(1), cmd.arg(2));
             resp::int(out, n as i64);
@@ -347,9 +390,19 @@ fn dispatch(cmd: Cmd, server: &Server, conn: &mut Conn, now: Instant, out: &mut 
             resp::bulk(out, Some(b"pong"));
             resp::bulk(out, Some(if cmd.len() > 1 { cmd.arg(1) } else { b"" }));
         }
-        b"QUIT" | b"RESET" if subscribed => {
+        b"QUIT" if subscribed => {
             resp::simple(out, "OK");
             return Flow::Close;
+        }
+        // redis: RESET leaves subscriber mode (every channel is dropped) and
+        // keeps the connection, subscribed or not.
+        b"RESET" => {
+            let mut hub = server.hub.borrow_mut();
+            for ch in hub.channels_of(conn.id) {
+                hub.unsubscribe(conn.id, &ch);
+            }
+            conn.rx = None;
+            resp::simple(out, "RESET");
         }
         _ if subscribed => {
             let msg = format!(

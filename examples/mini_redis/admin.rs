@@ -10,7 +10,7 @@
 //! | `COMMAND COUNT` | the number of commands implemented |
 //! | `CLIENT SETNAME/SETINFO` | `+OK`; `CLIENT GETNAME` nil; `CLIENT ID` 1 |
 //! | `HELLO [2]` | the RESP2 handshake map, as a flat array; `HELLO 3` is `-NOPROTO` |
-//! | `INFO` | a bulk string with `# Server` and `# Keyspace` sections |
+//! | `INFO [section ...]` | see `info.rs` (answered in `mini_redis.rs`, which has the counters) |
 
 use std::time::Instant;
 
@@ -40,7 +40,7 @@ fn eq(a: &[u8], b: &str) -> bool {
 }
 
 /// Runs an administrative command, or answers "unknown command".
-pub fn execute(db: &mut Db, cmd: Cmd, _now: Instant, out: &mut Vec<u8>) {
+pub fn execute(_db: &mut Db, cmd: Cmd, _now: Instant, out: &mut Vec<u8>) {
     let n = cmd.len();
     let name = cmd.arg(0);
     let sub = if n > 1 { cmd.arg(1) } else { b"" };
@@ -104,26 +104,6 @@ pub fn execute(db: &mut Db, cmd: Cmd, _now: Instant, out: &mut Vec<u8>) {
         }
         resp::bulk(out, Some(b"modules"));
         resp::array_len(out, 0);
-    } else if eq(name, "INFO") {
-        let info = format!(
-            "# Server\r\nredis_version:{VERSION}\r\nredis_mode:standalone\r\n\
-             executable:mini_redis\r\narch_bits:64\r\nmultiplexing_api:epoll\r\n\
-             process_id:{}\r\n\r\n# Persistence\r\nloading:0\r\naof_enabled:0\r\n\r\n\
-             # Stats\r\nexpired_keys:{}\r\n\r\n# Replication\r\nrole:master\r\n\
-             connected_slaves:0\r\n\r\n# Keyspace\r\n{}",
-            std::process::id(),
-            db.expired_active,
-            if db.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "db0:keys={},expires={},avg_ttl=0\r\n",
-                    db.len(),
-                    db.volatile_len()
-                )
-            }
-        );
-        resp::bulk(out, Some(info.as_bytes()));
     } else {
         unknown(cmd, out);
     }

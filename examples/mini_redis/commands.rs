@@ -4,7 +4,7 @@
 //!
 //! Error texts follow redis's, so clients and people see what they expect.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::db::Db;
 use super::resp::{self, Args};
@@ -77,6 +77,25 @@ pub fn unknown(cmd: Cmd, out: &mut Vec<u8>) {
 }
 
 const NOT_INT: &str = "ERR value is not an integer or out of range";
+
+/// Milliseconds since the Unix epoch (redis's clock for deadlines).
+fn unix_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// `v` seconds (`unit_ms` 1000) or milliseconds (1) as a relative deadline
+/// in ms, checked as redis checks it: `v * unit` must fit in an i64, and so
+/// must the absolute deadline `now_ms + v * unit` (redis keeps deadlines as
+/// ms since the epoch in an i64). `None`: "invalid expire time".
+fn checked_expire_ms(v: i64, unit_ms: i64) -> Option<i64> {
+    let ms = v.checked_mul(unit_ms)?;
+    if ms > 0 && ms > i64::MAX - unix_ms() {
+        return None;
+    }
+    Some(ms)
+}
 const SYNTAX: &str = "ERR syntax error";
 
 /// An integer as redis accepts one: optional `-`, digits, fits in i64.
@@ -146,8 +165,10 @@ pub fn execute(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) -> Flow {
         b"INCRBY" | b"DECRBY" => {
             arity!(3, true);
             let decr = cmd.name(&mut scratch) == b"DECRBY";
-            match parse_i64(cmd.arg(2)).and_then(|v| if decr { v.checked_neg() } else { Some(v) }) {
-                Some(by) => incr_by(db, cmd.arg(1), by, now, out),
+            match parse_i64(cmd.arg(2)) {
+                // redis: `DECRBY k -9223372036854775808` cannot be negated.
+                Some(i64::MIN) if decr => resp::error(out, "ERR decrement would overflow"),
+                Some(v) => incr_by(db, cmd.arg(1), if decr { -v } else { v }, now, out),
                 None => resp::error(out, NOT_INT),
             }
         }
@@ -171,24 +192,35 @@ pub fn execute(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) -> Flow {
         }
         b"EXPIRE" | b"PEXPIRE" => {
             arity!(3, true);
-            let ms = cmd.name(&mut scratch) == b"PEXPIRE";
+            let unit = if cmd.name(&mut scratch) == b"PEXPIRE" {
+                1
+            } else {
+                1000
+            };
             let Some(v) = parse_i64(cmd.arg(2)) else {
                 resp::error(out, NOT_INT);
                 return Flow::Continue;
             };
+            let Some(ms) = checked_expire_ms(v, unit) else {
+                let msg = format!(
+                    "ERR invalid expire time in '{}' command",
+                    cmd.display_name()
+                );
+                resp::error(out, &msg);
+                return Flow::Continue;
+            };
             let key = cmd.arg(1);
-            let done = if v <= 0 {
+            let done = if ms <= 0 {
                 db.del(key, now) // a deadline in the past deletes at once
             } else {
-                let d = if ms {
-                    Duration::from_millis(v as u64)
-                } else {
-                    Duration::from_secs(v as u64)
-                };
-                match now.checked_add(d) {
+                match now.checked_add(Duration::from_millis(ms as u64)) {
                     Some(at) => db.expire_at(key, at, now),
                     None => {
-                        resp::error(out, "ERR invalid expire time in 'expire' command");
+                        let msg = format!(
+                            "ERR invalid expire time in '{}' command",
+                            cmd.display_name()
+                        );
+                        resp::error(out, &msg);
                         return Flow::Continue;
                     }
                 }
@@ -249,6 +281,7 @@ pub fn execute(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) -> Flow {
 fn set(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) {
     let (mut nx, mut xx, mut get, mut keep) = (false, false, false, false);
     let mut ttl: Option<Duration> = None;
+    let mut ttl_unit: Option<i64> = None;
     let mut i = 3;
     while i < cmd.len() {
         let a = cmd.arg(i);
@@ -260,18 +293,22 @@ fn set(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) {
             get = true;
         } else if eq(a, "KEEPTTL") && ttl.is_none() {
             keep = true;
-        } else if (eq(a, "EX") || eq(a, "PX")) && ttl.is_none() && !keep && i + 1 < cmd.len() {
+        } else if (eq(a, "EX") || eq(a, "PX")) && !keep && i + 1 < cmd.len() {
+            // redis allows the same option twice (`EX 10 EX 20`: the last
+            // wins), but not EX with PX.
+            let unit = if eq(a, "EX") { 1000 } else { 1 };
+            if ttl_unit.is_some_and(|u| u != unit) {
+                return resp::error(out, SYNTAX);
+            }
             let Some(v) = parse_i64(cmd.arg(i + 1)) else {
                 return resp::error(out, NOT_INT);
             };
-            if v <= 0 {
-                return resp::error(out, "ERR invalid expire time in 'set' command");
-            }
-            ttl = Some(if eq(a, "EX") {
-                Duration::from_secs(v as u64)
-            } else {
-                Duration::from_millis(v as u64)
-            });
+            let ms = match checked_expire_ms(v, unit) {
+                Some(ms) if v > 0 => ms,
+                _ => return resp::error(out, "ERR invalid expire time in 'set' command"),
+            };
+            ttl = Some(Duration::from_millis(ms as u64));
+            ttl_unit = Some(unit);
             i += 1;
         } else {
             return resp::error(out, SYNTAX);

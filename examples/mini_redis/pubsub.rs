@@ -101,6 +101,11 @@ impl Hub {
             .unwrap_or_default()
     }
 
+    /// Connections subscribed to at least one channel (`INFO clients`).
+    pub fn subscribers(&self) -> usize {
+        self.clients.len()
+    }
+
     /// Forgets `id` entirely (its connection closed, or it was too slow).
     pub fn remove_client(&mut self, id: u64) {
         for ch in self.channels_of(id) {

@@ -19,7 +19,9 @@ use std::ops::Range;
 
 /// Largest bulk string accepted (redis allows 512 MiB; this example 64 MiB).
 pub const MAX_BULK: usize = 64 << 20;
-/// Most elements in one request array (redis's limit too).
+/// Most elements in one request array. redis itself accepts up to
+/// `INT_MAX`; this example stops at 1M to keep one request's argument list
+/// (16 bytes per element) bounded.
 pub const MAX_ARRAY: usize = 1 << 20;
 /// Longest inline command line, and longest `*`/`$` header line.
 pub const MAX_INLINE: usize = 64 << 10;
@@ -36,10 +38,21 @@ impl ProtocolError {
     }
 }
 
-/// The arguments of one command: ranges into the buffer it was parsed from.
+/// Where one argument's bytes are: in the request buffer (every bulk
+/// string, and unquoted inline words) or in `Args::owned` (inline words with
+/// quotes or escapes, which decode to other bytes than they were sent as).
+#[derive(Debug, Clone)]
+enum Arg {
+    InBuf(Range<usize>),
+    Owned(Range<usize>),
+}
+
+/// The arguments of one command: ranges into the buffer it was parsed from,
+/// or into its own buffer of decoded inline words.
 #[derive(Debug, Default)]
 pub struct Args {
-    ranges: Vec<Range<usize>>,
+    ranges: Vec<Arg>,
+    owned: Vec<u8>,
 }
 
 impl Args {
@@ -54,8 +67,11 @@ impl Args {
     }
 
     /// Argument `i`, read from `buf` (the buffer it was parsed from).
-    pub fn get<'b>(&self, buf: &'b [u8], i: usize) -> &'b [u8] {
-        &buf[self.ranges[i].clone()]
+    pub fn get<'b>(&'b self, buf: &'b [u8], i: usize) -> &'b [u8] {
+        match &self.ranges[i] {
+            Arg::InBuf(r) => &buf[r.clone()],
+            Arg::Owned(r) => &self.owned[r.clone()],
+        }
     }
 }
 
@@ -66,6 +82,7 @@ impl Args {
 /// `Ok(None)`: incomplete, read more. `Err`: reply the error and close.
 pub fn parse_command(buf: &[u8], args: &mut Args) -> Result<Option<usize>, ProtocolError> {
     args.ranges.clear();
+    args.owned.clear();
     match buf.first() {
         None => Ok(None),
         Some(b'*') => parse_array(buf, args),
@@ -89,13 +106,17 @@ fn line_end(
     }
 }
 
-/// A decimal integer as redis writes counts: optional `-`, then 1..=18 digits.
+/// A decimal integer as redis reads counts (`string2ll`): optional `-`,
+/// then 1..=18 digits, no leading zero (`01`) and no `-0`.
 fn parse_count(digits: &[u8]) -> Option<i64> {
     let (neg, d) = match digits.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, digits),
     };
     if d.is_empty() || d.len() > 18 || !d.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    if (d.len() > 1 && d[0] == b'0') || (neg && d == b"0") {
         return None;
     }
     let v = d.iter().fold(0i64, |v, &c| v * 10 + i64::from(c - b'0'));
@@ -139,13 +160,16 @@ fn parse_array(buf: &[u8], args: &mut Args) -> Result<Option<usize>, ProtocolErr
         if &buf[start + len..start + len + 2] != b"\r\n" {
             return Err(ProtocolError::new("bulk string not followed by CRLF"));
         }
-        args.ranges.push(start..start + len);
+        args.ranges.push(Arg::InBuf(start..start + len));
         pos = start + len + 2;
     }
     Ok(Some(pos))
 }
 
-/// A plain text line split on spaces and tabs (no quoting, unlike redis).
+/// A plain text line split into words as redis's `sdssplitargs` does:
+/// spaces and tabs separate; `"..."` may hold escapes (`\n`, `\r`, `\t`,
+/// `\b`, `\a`, `\\`, `\"`, `\xHH`); `'...'` holds everything but `\'`; a
+/// closing quote must end the word. Unbalanced quotes are a protocol error.
 fn parse_inline(buf: &[u8], args: &mut Args) -> Result<Option<usize>, ProtocolError> {
     // telnet sends `\r\n`, `nc` may send a bare `\n`: accept both.
     let window = &buf[..buf.len().min(MAX_INLINE + 1)];
@@ -160,19 +184,85 @@ fn parse_inline(buf: &[u8], args: &mut Args) -> Result<Option<usize>, ProtocolEr
     } else {
         nl
     };
+    let line = &buf[..line_len];
     let mut i = 0;
-    while i < line_len {
-        if buf[i] == b' ' || buf[i] == b'\t' {
+    while i < line.len() {
+        if line[i] == b' ' || line[i] == b'\t' {
             i += 1;
             continue;
         }
         let start = i;
-        while i < line_len && buf[i] != b' ' && buf[i] != b'\t' {
+        while i < line.len() && !matches!(line[i], b' ' | b'\t' | b'"' | b'\'') {
             i += 1;
         }
-        args.ranges.push(start..i);
+        if i == line.len() || line[i] != b'"' && line[i] != b'\'' {
+            args.ranges.push(Arg::InBuf(start..i)); // a plain word: no copy
+            continue;
+        }
+        // A word with quotes in it: decode into `owned`.
+        let from = args.owned.len();
+        args.owned.extend_from_slice(&line[start..i]);
+        i = quoted_word(line, i, &mut args.owned)?;
+        args.ranges.push(Arg::Owned(from..args.owned.len()));
     }
     Ok(Some(nl + 1))
+}
+
+/// Decodes the rest of a word that reaches a quote at `line[i]`, into `out`;
+/// returns where the word ends.
+fn quoted_word(line: &[u8], mut i: usize, out: &mut Vec<u8>) -> Result<usize, ProtocolError> {
+    let unbalanced = || ProtocolError::new("unbalanced quotes in request");
+    loop {
+        match line.get(i) {
+            None | Some(b' ' | b'\t') => return Ok(i),
+            Some(&q @ (b'"' | b'\'')) => {
+                i += 1;
+                loop {
+                    let c = *line.get(i).ok_or_else(unbalanced)?;
+                    i += 1;
+                    if c == q {
+                        break;
+                    }
+                    if c != b'\\' {
+                        out.push(c);
+                        continue;
+                    }
+                    let e = *line.get(i).ok_or_else(unbalanced)?;
+                    i += 1;
+                    let hex = |b: u8| (b as char).to_digit(16);
+                    match (q, e) {
+                        (b'\'', b'\'') => out.push(b'\''),
+                        (b'\'', _) => out.extend_from_slice(&[b'\\', e]),
+                        (_, b'n') => out.push(b'\n'),
+                        (_, b'r') => out.push(b'\r'),
+                        (_, b't') => out.push(b'\t'),
+                        (_, b'b') => out.push(8),
+                        (_, b'a') => out.push(7),
+                        (_, b'x') => match (
+                            line.get(i).and_then(|&h| hex(h)),
+                            line.get(i + 1).and_then(|&l| hex(l)),
+                        ) {
+                            (Some(h), Some(l)) => {
+                                out.push((h * 16 + l) as u8);
+                                i += 2;
+                            }
+                            _ => out.push(b'x'),
+                        },
+                        (_, other) => out.push(other),
+                    }
+                }
+                // redis: a closing quote must be followed by a space or the end.
+                if !matches!(line.get(i), None | Some(b' ' | b'\t')) {
+                    return Err(unbalanced());
+                }
+                return Ok(i);
+            }
+            Some(&c) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
 }
 
 /// `+s\r\n`

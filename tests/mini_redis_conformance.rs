@@ -1,0 +1,276 @@
+//! `examples/mini_redis` against redis 7's documented answers: the exact
+//! reply for each input, on the pure modules (time as a parameter) and on
+//! the wire against the built example binary.
+
+#![allow(dead_code)]
+
+#[path = "../examples/mini_redis/admin.rs"]
+mod admin;
+#[path = "../examples/mini_redis/commands.rs"]
+mod commands;
+#[path = "../examples/mini_redis/db.rs"]
+mod db;
+#[path = "../examples/mini_redis/glob.rs"]
+mod glob;
+#[path = "../examples/mini_redis/info.rs"]
+mod info;
+mod mini_redis_support;
+#[path = "../examples/mini_redis/pubsub.rs"]
+mod pubsub;
+#[path = "../examples/mini_redis/resp.rs"]
+mod resp;
+
+use std::io::Write;
+use std::time::Instant;
+
+use commands::Cmd;
+use mini_redis_support::{Server, encode, read_reply};
+use resp::{Args, ProtocolError, parse_command};
+
+/// Runs `args` on `db`; the reply rendered like the support client's.
+fn run(db: &mut db::Db, args: &[&str]) -> String {
+    let buf = encode(args);
+    let mut parsed = Args::default();
+    parse_command(&buf, &mut parsed).unwrap().unwrap();
+    let mut out = Vec::new();
+    let cmd = Cmd {
+        args: &parsed,
+        buf: &buf,
+    };
+    commands::execute(db, cmd, Instant::now(), &mut out);
+    read_reply(&mut &out[..]).expect("a reply")
+}
+
+#[test]
+fn expire_times_that_overflow_are_errors_as_in_redis() {
+    let mut db = db::Db::new();
+    let set_err = "-ERR invalid expire time in 'set' command";
+    assert_eq!(
+        run(&mut db, &["SET", "k", "v", "EX", "10000000000000000"]),
+        set_err
+    );
+    assert_eq!(
+        run(&mut db, &["SET", "k", "v", "PX", "9223372036854775807"]),
+        set_err
+    );
+    assert_eq!(run(&mut db, &["SET", "k", "v", "EX", "0"]), set_err);
+    assert_eq!(
+        run(&mut db, &["GET", "k"]),
+        "$nil",
+        "a refused SET stores nothing"
+    );
+    assert_eq!(run(&mut db, &["SET", "k", "v"]), "+OK");
+    let expire_err = "-ERR invalid expire time in 'expire' command";
+    assert_eq!(
+        run(&mut db, &["EXPIRE", "k", "9223370399119966"]),
+        expire_err
+    );
+    assert_eq!(
+        run(&mut db, &["EXPIRE", "k", "-9223372036854776"]),
+        expire_err
+    );
+    assert_eq!(
+        run(&mut db, &["PEXPIRE", "k", "9223372036854770000"]),
+        "-ERR invalid expire time in 'pexpire' command"
+    );
+    assert_eq!(
+        run(&mut db, &["GET", "k"]),
+        "$v",
+        "refused EXPIREs leave the key alone"
+    );
+    assert_eq!(run(&mut db, &["TTL", "k"]), ":-1");
+    // A large but valid TTL reads back positive (no `as i64` wrap).
+    assert_eq!(run(&mut db, &["EXPIRE", "k", "100000000000"]), ":1");
+    let ttl: i64 = run(&mut db, &["TTL", "k"])[1..].parse().unwrap();
+    assert!((99_999_999_000..=100_000_000_000).contains(&ttl), "{ttl}");
+    let pttl: i64 = run(&mut db, &["PTTL", "k"])[1..].parse().unwrap();
+    assert!(pttl > 0, "{pttl}");
+    // A negative (but representable) time deletes, as in redis.
+    assert_eq!(run(&mut db, &["EXPIRE", "k", "-1"]), ":1");
+    assert_eq!(run(&mut db, &["EXISTS", "k"]), ":0");
+}
+
+#[test]
+fn set_options_repeat_as_redis_allows() {
+    let mut db = db::Db::new();
+    assert_eq!(
+        run(&mut db, &["SET", "k", "v", "EX", "10", "EX", "20"]),
+        "+OK"
+    );
+    let ttl: i64 = run(&mut db, &["TTL", "k"])[1..].parse().unwrap();
+    assert!((19..=20).contains(&ttl), "the last EX wins: {ttl}");
+    assert_eq!(run(&mut db, &["SET", "k", "v", "NX", "NX"]), "$nil");
+    assert_eq!(
+        run(&mut db, &["SET", "k", "v", "EX", "10", "PX", "10"]),
+        "-ERR syntax error"
+    );
+    assert_eq!(
+        run(&mut db, &["SET", "k", "v", "NX", "XX"]),
+        "-ERR syntax error"
+    );
+}
+
+#[test]
+fn decrby_of_the_smallest_integer_has_redis_text() {
+    let mut db = db::Db::new();
+    assert_eq!(
+        run(&mut db, &["DECRBY", "n", "-9223372036854775808"]),
+        "-ERR decrement would overflow"
+    );
+    assert_eq!(run(&mut db, &["DECRBY", "n", "-5"]), ":5");
+    assert_eq!(
+        run(&mut db, &["INCRBY", "n", "9223372036854775807"]),
+        "-ERR increment or decrement would overflow"
+    );
+}
+
+fn inline(line: &str) -> Result<Vec<Vec<u8>>, ProtocolError> {
+    let mut args = Args::default();
+    let buf = format!("{line}\r\n").into_bytes();
+    parse_command(&buf, &mut args)?.expect("complete");
+    Ok((0..args.len())
+        .map(|i| args.get(&buf, i).to_vec())
+        .collect())
+}
+
+#[test]
+fn inline_commands_are_split_with_redis_quoting() {
+    let words = |v: Vec<Vec<u8>>| -> Vec<String> {
+        v.into_iter()
+            .map(|w| String::from_utf8_lossy(&w).into_owned())
+            .collect()
+    };
+    assert_eq!(words(inline("set k v").unwrap()), ["set", "k", "v"]);
+    assert_eq!(
+        words(inline("set \"a b\" 'c d'").unwrap()),
+        ["set", "a b", "c d"]
+    );
+    assert_eq!(
+        words(inline(r#"set k "x\ny\x41\"""#).unwrap()),
+        ["set", "k", "x\nyA\""]
+    );
+    assert_eq!(
+        words(inline(r"set k 'it\'s'").unwrap()),
+        ["set", "k", "it's"]
+    );
+    assert_eq!(words(inline("set k\"a b\"").unwrap()), ["set", "ka b"]);
+    assert_eq!(words(inline("set \"\" v").unwrap()), ["set", "", "v"]);
+    let unbalanced = ProtocolError("unbalanced quotes in request".into());
+    for bad in [
+        r#"set """k""" v"#,
+        r#"set "k v"#,
+        "set 'k v",
+        r#"set "k"x v"#,
+    ] {
+        assert_eq!(inline(bad), Err(unbalanced.clone()), "{bad}");
+    }
+}
+
+#[test]
+fn multibulk_counts_are_read_as_redis_reads_them() {
+    let mut args = Args::default();
+    let invalid = ProtocolError("invalid multibulk length".into());
+    for bad in ["*-0\r\n", "*01\r\n$1\r\na\r\n", "*+1\r\n", "* 1\r\n"] {
+        assert_eq!(
+            parse_command(bad.as_bytes(), &mut args),
+            Err(invalid.clone()),
+            "{bad:?}"
+        );
+    }
+    let bulk = ProtocolError("invalid bulk length".into());
+    assert_eq!(
+        parse_command(b"*1\r\n$01\r\na\r\n", &mut args),
+        Err(bulk.clone())
+    );
+    assert_eq!(parse_command(b"*1\r\n$-0\r\n", &mut args), Err(bulk));
+    assert_eq!(parse_command(b"*0\r\n", &mut args), Ok(Some(4)));
+    assert_eq!(parse_command(b"*-1\r\n", &mut args), Ok(Some(5)));
+}
+
+#[test]
+fn info_sections_are_chosen_as_redis_chooses_them() {
+    let all = info::wanted(&[b"all"]);
+    assert!(all.contains(&"commandstats") && all.contains(&"keyspace"));
+    let default = info::wanted(&[]);
+    assert!(!default.contains(&"commandstats") && default.contains(&"server"));
+    assert_eq!(
+        info::wanted(&[b"Keyspace", b"CLIENTS"]),
+        ["clients", "keyspace"]
+    );
+    assert!(info::wanted(&[b"nonsense"]).is_empty());
+    let mut stats = info::Stats::new(6380);
+    stats.count(b"SET", std::time::Duration::from_micros(3));
+    stats.count(b"set", std::time::Duration::from_micros(5));
+    let mut db = db::Db::new();
+    run(&mut db, &["SET", "k", "v"]);
+    let text = info::render(
+        &info::wanted(&[b"commandstats", b"keyspace"]),
+        &stats,
+        &db,
+        0,
+    );
+    assert_eq!(
+        text,
+        "# Commandstats\r\ncmdstat_set:calls=2,usec=8,usec_per_call=4.00\r\n\r\n\
+         # Keyspace\r\ndb0:keys=1,expires=0,avg_ttl=0\r\n"
+    );
+}
+
+// ---- on the wire ----
+
+#[test]
+fn reset_leaves_subscriber_mode_and_keeps_the_connection() {
+    let server = Server::start();
+    let mut c = server.client();
+    assert_eq!(c.cmd(&["SUBSCRIBE", "news"]), "[$subscribe, $news, :1]");
+    assert_eq!(c.cmd(&["RESET"]), "+RESET");
+    assert_eq!(c.cmd(&["SET", "k", "v"]), "+OK", "no longer a subscriber");
+    let mut other = server.client();
+    assert_eq!(
+        other.cmd(&["PUBLISH", "news", "hi"]),
+        ":0",
+        "the subscription is gone"
+    );
+    assert_eq!(c.cmd(&["RESET"]), "+RESET");
+}
+
+#[test]
+fn info_with_a_section_gives_that_section_only() {
+    let server = Server::start();
+    let mut c = server.client();
+    c.cmd(&["SET", "a", "1"]);
+    let clients = c.cmd(&["INFO", "clients"]);
+    assert!(
+        clients.starts_with("$# Clients\r\nconnected_clients:1\r\n"),
+        "{clients:?}"
+    );
+    assert!(!clients.contains("# Server"));
+    let stats = c.cmd(&["INFO", "commandstats"]);
+    assert!(stats.contains("cmdstat_set:calls=1,"), "{stats:?}");
+    let default = c.cmd(&["INFO"]);
+    assert!(
+        default.contains("# Server") && default.contains("db0:keys=1"),
+        "{default:?}"
+    );
+}
+
+#[test]
+fn an_unbalanced_inline_command_is_a_protocol_error_on_the_wire() {
+    let server = Server::start();
+    let mut c = server.client();
+    c.w.write_all(b"set \"\"\"k\"\"\" v\r\n").unwrap();
+    assert_eq!(
+        c.reply(),
+        "-ERR Protocol error: unbalanced quotes in request"
+    );
+    assert_eq!(
+        c.try_reply(),
+        None,
+        "and the connection is closed, as in redis"
+    );
+    let mut c = server.client();
+    c.w.write_all(b"set \"a b\" 'c'\r\nget \"a b\"\r\n")
+        .unwrap();
+    assert_eq!(c.reply(), "+OK");
+    assert_eq!(c.reply(), "$c");
+}
