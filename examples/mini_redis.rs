@@ -61,14 +61,22 @@ mod commands;
 mod db;
 #[path = "mini_redis/glob.rs"]
 mod glob;
+#[path = "mini_redis/hashes.rs"]
+mod hashes;
 #[path = "mini_redis/info.rs"]
 mod info;
+#[path = "mini_redis/lists.rs"]
+mod lists;
 #[path = "mini_redis/pubsub.rs"]
 mod pubsub;
 #[path = "mini_redis/resp.rs"]
 mod resp;
+#[path = "mini_redis/sets.rs"]
+mod sets;
 #[path = "mini_redis/signals.rs"]
 mod signals;
+#[path = "mini_redis/zset.rs"]
+mod zset;
 
 use std::cell::{Cell, RefCell};
 use std::io;

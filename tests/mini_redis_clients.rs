@@ -186,3 +186,51 @@ fn redis_benchmark_smoke() {
         "redis-benchmark SETs one key"
     );
 }
+
+/// The whole default `redis-benchmark` run (no `-t`): every test it sends,
+/// lists, sets, hashes and sorted sets included, completes without an error.
+#[test]
+#[ignore = "needs redis-benchmark (CI installs redis-tools)"]
+fn redis_benchmark_default_run_completes() {
+    let server = Server::start();
+    let mut cmd = Command::new("redis-benchmark");
+    cmd.args(["-p", &server.port(), "-q", "-n", "20000"]);
+    let out = run(cmd, b"", Duration::from_secs(600));
+    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "\n");
+    let errors = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        !text.contains("ERR") && !errors.contains("ERR"),
+        "{text}\n{errors}"
+    );
+    for test in [
+        "PING_INLINE",
+        "PING_MBULK",
+        "SET",
+        "GET",
+        "INCR",
+        "LPUSH",
+        "RPUSH",
+        "LPOP",
+        "RPOP",
+        "SADD",
+        "HSET",
+        "SPOP",
+        "ZADD",
+        "ZPOPMIN",
+        "LRANGE_100 (first 100 elements)",
+        "LRANGE_600 (first 600 elements)",
+        "MSET (10 keys)",
+    ] {
+        let done = text
+            .lines()
+            .any(|l| l.starts_with(&format!("{test}: ")) && l.contains("requests per second"));
+        assert!(done, "no {test} result in:\n{text}");
+    }
+    assert_eq!(
+        cli(&server, &["TYPE", "myzset"]),
+        "none",
+        "ZPOPMIN emptied it"
+    );
+    assert_eq!(cli(&server, &["TYPE", "mylist"]), "list");
+}

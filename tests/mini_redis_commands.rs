@@ -11,11 +11,19 @@ mod commands;
 mod db;
 #[path = "../examples/mini_redis/glob.rs"]
 mod glob;
+#[path = "../examples/mini_redis/hashes.rs"]
+mod hashes;
+#[path = "../examples/mini_redis/lists.rs"]
+mod lists;
 mod mini_redis_support;
 #[path = "../examples/mini_redis/pubsub.rs"]
 mod pubsub;
 #[path = "../examples/mini_redis/resp.rs"]
 mod resp;
+#[path = "../examples/mini_redis/sets.rs"]
+mod sets;
+#[path = "../examples/mini_redis/zset.rs"]
+mod zset;
 
 use std::time::{Duration, Instant};
 

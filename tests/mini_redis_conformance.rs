@@ -12,13 +12,21 @@ mod commands;
 mod db;
 #[path = "../examples/mini_redis/glob.rs"]
 mod glob;
+#[path = "../examples/mini_redis/hashes.rs"]
+mod hashes;
 #[path = "../examples/mini_redis/info.rs"]
 mod info;
+#[path = "../examples/mini_redis/lists.rs"]
+mod lists;
 mod mini_redis_support;
 #[path = "../examples/mini_redis/pubsub.rs"]
 mod pubsub;
 #[path = "../examples/mini_redis/resp.rs"]
 mod resp;
+#[path = "../examples/mini_redis/sets.rs"]
+mod sets;
+#[path = "../examples/mini_redis/zset.rs"]
+mod zset;
 
 use std::io::Write;
 use std::time::Instant;
@@ -273,4 +281,108 @@ fn an_unbalanced_inline_command_is_a_protocol_error_on_the_wire() {
         .unwrap();
     assert_eq!(c.reply(), "+OK");
     assert_eq!(c.reply(), "$c");
+}
+
+// ---- data types ----
+
+#[test]
+fn lists_push_pop_range_as_redis() {
+    let mut db = db::Db::new();
+    assert_eq!(run(&mut db, &["RPUSH", "l", "a", "b", "c"]), ":3");
+    assert_eq!(run(&mut db, &["LPUSH", "l", "x", "y"]), ":5"); // y x a b c
+    assert_eq!(
+        run(&mut db, &["LRANGE", "l", "0", "-1"]),
+        "[$y, $x, $a, $b, $c]"
+    );
+    assert_eq!(run(&mut db, &["LRANGE", "l", "-2", "100"]), "[$b, $c]");
+    assert_eq!(run(&mut db, &["LRANGE", "l", "3", "1"]), "[]");
+    assert_eq!(run(&mut db, &["LPOP", "l"]), "$y");
+    assert_eq!(run(&mut db, &["RPOP", "l", "2"]), "[$c, $b]");
+    assert_eq!(run(&mut db, &["LLEN", "l"]), ":2");
+    assert_eq!(run(&mut db, &["LPOP", "l", "5"]), "[$x, $a]");
+    assert_eq!(
+        run(&mut db, &["EXISTS", "l"]),
+        ":0",
+        "an emptied list is deleted"
+    );
+    assert_eq!(run(&mut db, &["LPOP", "l"]), "$nil");
+    assert_eq!(run(&mut db, &["TYPE", "l"]), "+none");
+}
+
+#[test]
+fn sets_hashes_and_sorted_sets_as_redis() {
+    let mut db = db::Db::new();
+    assert_eq!(run(&mut db, &["SADD", "s", "a", "b", "a"]), ":2");
+    assert_eq!(run(&mut db, &["SCARD", "s"]), ":2");
+    assert_eq!(run(&mut db, &["SISMEMBER", "s", "b"]), ":1");
+    let popped = run(&mut db, &["SPOP", "s"]);
+    assert!(popped == "$a" || popped == "$b", "{popped}");
+    assert_eq!(run(&mut db, &["SCARD", "s"]), ":1");
+    assert_eq!(run(&mut db, &["HSET", "h", "f1", "v1", "f2", "v2"]), ":2");
+    assert_eq!(run(&mut db, &["HSET", "h", "f1", "v9"]), ":0");
+    assert_eq!(run(&mut db, &["HGET", "h", "f1"]), "$v9");
+    assert_eq!(run(&mut db, &["HDEL", "h", "f1", "nope"]), ":1");
+    assert_eq!(run(&mut db, &["HGETALL", "h"]), "[$f2, $v2]");
+    assert_eq!(
+        run(&mut db, &["ZADD", "z", "2", "b", "1", "a", "3", "c"]),
+        ":3"
+    );
+    assert_eq!(run(&mut db, &["ZADD", "z", "CH", "0.5", "c"]), ":1");
+    assert_eq!(run(&mut db, &["ZRANGE", "z", "0", "-1"]), "[$c, $a, $b]");
+    assert_eq!(
+        run(&mut db, &["ZRANGE", "z", "0", "1", "WITHSCORES"]),
+        "[$c, $0.5, $a, $1]"
+    );
+    assert_eq!(run(&mut db, &["ZSCORE", "z", "b"]), "$2");
+    assert_eq!(run(&mut db, &["ZPOPMIN", "z"]), "[$c, $0.5]");
+    assert_eq!(run(&mut db, &["ZCARD", "z"]), ":2");
+    assert_eq!(
+        run(&mut db, &["ZADD", "z", "nan", "x"]),
+        "-ERR value is not a valid float"
+    );
+    assert_eq!(run(&mut db, &["TYPE", "z"]), "+zset");
+}
+
+#[test]
+fn a_command_on_the_wrong_kind_of_value_is_wrongtype() {
+    let mut db = db::Db::new();
+    let wrong = "-WRONGTYPE Operation against a key holding the wrong kind of value";
+    run(&mut db, &["SET", "str", "v"]);
+    run(&mut db, &["LPUSH", "list", "a"]);
+    for cmd in [
+        &["LPUSH", "str", "x"][..],
+        &["SADD", "str", "x"],
+        &["HSET", "str", "f", "v"],
+        &["ZADD", "str", "1", "m"],
+        &["LRANGE", "str", "0", "-1"],
+        &["GET", "list"],
+        &["INCR", "list"],
+        &["SET", "list", "v", "GET"],
+        &["SCARD", "list"],
+    ] {
+        assert_eq!(run(&mut db, cmd), wrong, "{cmd:?}");
+    }
+    assert_eq!(run(&mut db, &["MGET", "str", "list"]), "[$v, $nil]");
+    assert_eq!(run(&mut db, &["SET", "list", "now a string"]), "+OK");
+    assert_eq!(run(&mut db, &["TYPE", "list"]), "+string");
+}
+
+#[test]
+fn every_claimed_command_is_implemented() {
+    let mut db = db::Db::new();
+    for name in admin::CLAIMED {
+        let reply = run(&mut db, &[name, "k", "1", "m"]);
+        assert!(
+            !reply.starts_with("-ERR unknown command"),
+            "{name} is claimed but answers {reply}"
+        );
+    }
+    let server = Server::start();
+    for name in admin::CLAIMED_BY_CONNECTION {
+        let reply = server.client().cmd(&[name, "ch", "x"]);
+        assert!(
+            !reply.starts_with("-ERR unknown command"),
+            "{name} is claimed but answers {reply}"
+        );
+    }
 }

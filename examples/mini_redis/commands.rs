@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::db::Db;
+use super::db::{Db, Value, WRONGTYPE};
 use super::resp::{self, Args};
 
 /// What the connection does after a command.
@@ -137,7 +137,15 @@ pub fn execute(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) -> Flow {
         }
         b"GET" => {
             arity!(2, true);
-            resp::bulk(out, db.get(cmd.arg(1), now));
+            match db.get(cmd.arg(1), now) {
+                Ok(v) => resp::bulk(out, v),
+                Err(_) => resp::error(out, WRONGTYPE),
+            }
+        }
+        b"TYPE" => {
+            arity!(2, true);
+            let t = db.value(cmd.arg(1), now).map_or("none", Value::type_name);
+            resp::simple(out, t);
         }
         b"SET" => {
             arity!(3, false);
@@ -176,7 +184,8 @@ pub fn execute(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) -> Flow {
             arity!(2, false);
             resp::array_len(out, n - 1);
             for i in 1..n {
-                let v = db.get(cmd.arg(i), now);
+                // redis: a key of another kind reads as nil here, not an error.
+                let v = db.get(cmd.arg(i), now).unwrap_or(None);
                 resp::bulk(out, v);
             }
         }
@@ -272,7 +281,17 @@ pub fn execute(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) -> Flow {
             resp::simple(out, "OK");
             return Flow::Close;
         }
-        _ => super::admin::execute(db, cmd, now, out),
+        _ => {
+            let mut scratch = [0u8; 24];
+            let name = cmd.name(&mut scratch);
+            let done = super::lists::execute(db, cmd, name, now, out)
+                || super::sets::execute(db, cmd, name, now, out)
+                || super::hashes::execute(db, cmd, name, now, out)
+                || super::zset::execute(db, cmd, name, now, out);
+            if !done {
+                super::admin::execute(db, cmd, now, out);
+            }
+        }
     }
     Flow::Continue
 }
@@ -322,7 +341,10 @@ fn set(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) {
     };
     let key = cmd.arg(1);
     let old = if get {
-        db.get(key, now).map(<[u8]>::to_vec)
+        match db.get(key, now) {
+            Ok(v) => v.map(<[u8]>::to_vec),
+            Err(_) => return resp::error(out, WRONGTYPE),
+        }
     } else {
         None
     };
@@ -349,8 +371,9 @@ fn set(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) {
 /// is kept, as in redis.
 fn incr_by(db: &mut Db, key: &[u8], by: i64, now: Instant, out: &mut Vec<u8>) {
     let cur = match db.get(key, now) {
-        None => 0,
-        Some(v) => match parse_i64(v) {
+        Err(_) => return resp::error(out, WRONGTYPE),
+        Ok(None) => 0,
+        Ok(Some(v)) => match parse_i64(v) {
             Some(v) => v,
             None => return resp::error(out, NOT_INT),
         },

@@ -1,4 +1,5 @@
-//! The key space: string keys to string values, with optional expiry.
+//! The key space: keys to values (a string, a list, a set, a hash or a
+//! sorted set), with optional expiry.
 //!
 //! Plain data, no locks, no I/O, no async: one thread owns it and every
 //! command runs to completion before the next starts, which is what makes
@@ -16,11 +17,54 @@
 //!
 //! Time is a parameter (`now`), never read here, so tests can move it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Instant;
 
+use super::zset::ZSet;
+
+/// A key's value; each command works on one kind and answers `WRONGTYPE`
+/// for the others (redis's rule).
+pub enum Value {
+    Str(Vec<u8>),
+    List(VecDeque<Vec<u8>>),
+    Set(HashSet<Vec<u8>>),
+    Hash(HashMap<Vec<u8>, Vec<u8>>),
+    ZSet(ZSet),
+}
+
+impl Value {
+    /// The name `TYPE` answers.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Set(_) => "set",
+            Value::Hash(_) => "hash",
+            Value::ZSet(_) => "zset",
+        }
+    }
+
+    /// An empty collection is no value at all: redis deletes the key.
+    fn is_empty_collection(&self) -> bool {
+        match self {
+            Value::Str(_) => false,
+            Value::List(l) => l.is_empty(),
+            Value::Set(s) => s.is_empty(),
+            Value::Hash(h) => h.is_empty(),
+            Value::ZSet(z) => z.is_empty(),
+        }
+    }
+}
+
+/// The key holds another kind of value than the command works on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrongType;
+
+/// redis's reply to [`WrongType`].
+pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+
 struct Entry {
-    value: Vec<u8>,
+    value: Value,
     /// `Some((deadline, index in Db::volatile))`.
     expiry: Option<(Instant, usize)>,
 }
@@ -74,12 +118,67 @@ impl Db {
         }
     }
 
-    /// The value of a live key.
-    pub fn get(&mut self, key: &[u8], now: Instant) -> Option<&[u8]> {
+    /// The string value of a live key; `Err` if it holds another kind.
+    pub fn get(&mut self, key: &[u8], now: Instant) -> Result<Option<&[u8]>, WrongType> {
+        match self.value(key, now) {
+            None => Ok(None),
+            Some(Value::Str(v)) => Ok(Some(v.as_slice())),
+            Some(_) => Err(WrongType),
+        }
+    }
+
+    /// The value of a live key, of any kind.
+    pub fn value(&mut self, key: &[u8], now: Instant) -> Option<&Value> {
         if !self.alive(key, now) {
             return None;
         }
-        self.map.get(key).map(|e| e.value.as_slice())
+        self.map.get(key).map(|e| &e.value)
+    }
+
+    /// The value of a live key, to change in place; pair with
+    /// [`Db::drop_if_empty`] after removing elements.
+    pub fn value_mut(&mut self, key: &[u8], now: Instant) -> Option<&mut Value> {
+        if !self.alive(key, now) {
+            return None;
+        }
+        self.map.get_mut(key).map(|e| &mut e.value)
+    }
+
+    /// The collection at `key`, created empty by `make` if the key does not
+    /// exist; `Err` if the key holds another kind (`is` says which fit).
+    pub fn collection_mut(
+        &mut self,
+        key: &[u8],
+        now: Instant,
+        is: fn(&Value) -> bool,
+        make: fn() -> Value,
+    ) -> Result<&mut Value, WrongType> {
+        if !self.alive(key, now) {
+            let entry = Entry {
+                value: make(),
+                expiry: None,
+            };
+            self.map.insert(key.to_vec(), entry);
+        }
+        let value = &mut self.map.get_mut(key).expect("live or just made").value;
+        if is(value) { Ok(value) } else { Err(WrongType) }
+    }
+
+    /// Deletes `key` if it holds an empty collection (after a pop or a
+    /// removal), as redis does.
+    pub fn drop_if_empty(&mut self, key: &[u8]) {
+        if self
+            .map
+            .get(key)
+            .is_some_and(|e| e.value.is_empty_collection())
+        {
+            self.remove(key);
+        }
+    }
+
+    /// A random number (for `SPOP`).
+    pub fn next_random(&mut self) -> u64 {
+        self.random()
     }
 
     /// Whether a live `key` exists.
@@ -87,9 +186,11 @@ impl Db {
         self.alive(key, now)
     }
 
-    /// Stores `value`; `keep_ttl` keeps an existing deadline, else it is cleared.
+    /// Stores the string `value` (replacing a value of any kind);
+    /// `keep_ttl` keeps an existing deadline, else it is cleared.
     pub fn set(&mut self, key: &[u8], value: Vec<u8>, keep_ttl: bool, now: Instant) {
         let live = self.alive(key, now);
+        let value = Value::Str(value);
         if live {
             let e = self.map.get_mut(key).expect("live key");
             e.value = value;
