@@ -1,11 +1,22 @@
 //! Timers: order, never early, scale, timeout drops its future, interval,
 //! and a yield-spinning task cannot starve a sleep.
+//!
+//! Tests about *real* waiting (never early, scale, starvation by a spinner)
+//! use the OS clock; tests about *what happens at* a deadline use a paused
+//! clock (`start_paused`), so they assert exact instants and take no time.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use ramen::time::{interval, sleep, sleep_until, timeout};
+use ramen::time::{Instant, interval, sleep, sleep_until, timeout};
+
+fn paused() -> ramen::Runtime {
+    ramen::Runtime::builder()
+        .start_paused(true)
+        .build()
+        .unwrap()
+}
 
 #[test]
 fn timers_fire_in_deadline_order_and_never_early() {
@@ -65,7 +76,7 @@ fn timeout_drops_its_future_at_the_deadline() {
             self.0.set(true);
         }
     }
-    ramen::block_on(async {
+    paused().block_on(async {
         let dropped = Rc::new(Cell::new(false));
         let flag = Flag(dropped.clone());
         let slow = async move {
@@ -79,8 +90,8 @@ fn timeout_drops_its_future_at_the_deadline() {
             dropped.get(),
             "the inner future was dropped by the time Err returns"
         );
-        assert!(start.elapsed() >= Duration::from_millis(20));
-        assert!(start.elapsed() < Duration::from_secs(30));
+        // Paused clock: the timeout fired exactly at its deadline.
+        assert_eq!(start.elapsed(), Duration::from_millis(20));
         let ok = timeout(Duration::from_secs(10), async { 5 }).await;
         assert_eq!(ok, Ok(5));
     });
@@ -88,12 +99,12 @@ fn timeout_drops_its_future_at_the_deadline() {
 
 #[test]
 fn interval_first_tick_is_immediate_then_periodic() {
-    ramen::block_on(async {
+    paused().block_on(async {
         let mut iv = interval(Duration::from_millis(30));
         let t0 = futures::FutureExt::now_or_never(iv.tick()).expect("first tick at once");
         let t1 = iv.tick().await;
         assert_eq!(t1 - t0, Duration::from_millis(30));
-        assert!(Instant::now() >= t1, "never early");
+        assert_eq!(Instant::now(), t1, "paused clock: exactly at the tick");
         let t2 = iv.tick().await;
         assert_eq!(t2 - t1, Duration::from_millis(30));
     });
