@@ -6,6 +6,7 @@
 //! clock (`start_paused`), so they assert exact instants and take no time.
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -134,4 +135,31 @@ fn a_yield_spinner_does_not_starve_a_sleep() {
         spinner.await.unwrap();
         assert!(spin_ended.get().unwrap() > woke);
     });
+}
+
+/// Issue 15, fix 7: a `Sleep` first polled in runtime A (still alive) and
+/// then awaited in runtime B used to stay registered with A, whose loop
+/// nobody drives: it never fired. It now moves its registration to B.
+/// Run on a thread with a watchdog so the old behaviour fails instead of
+/// hanging.
+#[test]
+fn sleep_first_polled_in_one_runtime_fires_in_another() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sleep = Box::pin(sleep(Duration::from_millis(20)));
+        let a = ramen::Runtime::new().unwrap();
+        a.block_on(std::future::poll_fn(|cx| {
+            assert!(sleep.as_mut().poll(cx).is_pending());
+            std::task::Poll::Ready(())
+        }));
+        let b = ramen::Runtime::new().unwrap();
+        b.block_on(sleep.as_mut());
+        let never_early = Instant::now() >= sleep.deadline();
+        drop(a); // A's map no longer holds the entry: nothing to cancel there
+        let _ = tx.send(never_early);
+    });
+    let never_early = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the sleep registered in runtime A never fired in runtime B");
+    assert!(never_early);
 }
