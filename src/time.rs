@@ -33,9 +33,15 @@
 //! exactly its deadline, every run. `std::time::Instant` is never affected:
 //! code that must measure real time uses it.
 //!
-//! **Cost when never paused:** [`Instant::now`] reads the thread-local
-//! "current runtime" pointer and tests one flag (`Clock::now`) before calling
-//! the OS clock; the loop does the same once per turn. Nothing else changes.
+//! **Cost when never paused:** [`Instant::now`] tests one process-wide flag
+//! ("has any runtime ever paused?") before calling the OS clock; the loop
+//! and a polled `Sleep` test their runtime's own flag (`Clock::now`). A
+//! `Sleep` re-polled while registered also reads the thread-local "current
+//! runtime" pointer (to notice it moved runtimes). Measured with callgrind
+//! on a loop of 420,000 `sleep`s and 220,000 `Sleep` polls (release build):
+//! 89.4 M instructions before the paused clock existed, 95.3 M after, about
+//! 9 per operation (`sleep` itself gained one load, one branch and two
+//! register saves; the rest is the thread-local read in `Sleep::poll`).
 //!
 //! # Never early
 //! A timer fires only when the clock's `now() >= deadline` at the moment the

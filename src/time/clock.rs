@@ -31,11 +31,25 @@
 
 use std::cell::Cell;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::context;
 use crate::time::Instant;
 use crate::timers::Timers;
+
+/// Set (forever) by the first pause of any runtime in the process, so that
+/// [`Instant::now`] outside paused tests is one relaxed load and one branch
+/// before the OS clock (tokio keeps the same flag). Relaxed is enough: a
+/// runtime is `!Send`, so the thread that paused a clock is the thread that
+/// reads it; other threads' runtimes are not paused and read the OS clock
+/// whatever they see.
+static PAUSED_ANYWHERE: AtomicBool = AtomicBool::new(false);
+
+#[inline]
+pub(crate) fn paused_anywhere() -> bool {
+    PAUSED_ANYWHERE.load(Ordering::Relaxed)
+}
 
 /// One runtime's clock; single-threaded (see the module docs for states).
 pub(crate) struct Clock {
@@ -91,6 +105,7 @@ impl Clock {
         self.base.set(now);
         self.unfrozen.set(None);
         self.touched.set(true);
+        PAUSED_ANYWHERE.store(true, Ordering::Relaxed);
         debug_assert!(self.is_paused());
         true
     }

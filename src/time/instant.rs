@@ -42,6 +42,10 @@ impl Instant {
     /// The current runtime's time (frozen while its clock is paused), or
     /// `std::time::Instant::now()` outside a runtime.
     pub fn now() -> Instant {
+        // Until some runtime pauses, skip even the thread-local lookup.
+        if !super::clock::paused_anywhere() {
+            return Instant::std_now();
+        }
         context::with_current(|core| core.timers.clock.now()).unwrap_or_else(Instant::std_now)
     }
 
@@ -94,17 +98,21 @@ impl Instant {
     /// About 30 years after `self`: the deadline of a sleep "forever"
     /// (`sleep(Duration::MAX)`), far enough to never fire and near enough to
     /// add to without overflow (tokio uses the same).
+    #[cold]
     pub(crate) fn far_future_from(self) -> Instant {
-        self + Duration::from_secs(86_400 * 365 * 30)
+        // `checked_add`: an instant already ~292 billion years out stays put.
+        self.checked_add(Duration::from_secs(86_400 * 365 * 30))
+            .unwrap_or(self)
     }
 
-    /// `self + duration`, saturating to [`Instant::far_future_from`] when the
-    /// sum is not representable (or lies beyond it).
+    /// `self + duration`, or [`Instant::far_future_from`] when the sum is not
+    /// representable (tokio's rule for `sleep`). The far future is computed
+    /// only then: this is on every `sleep`'s path.
+    #[inline]
     pub(crate) fn saturating_add(self, duration: Duration) -> Instant {
-        let far = self.far_future_from();
         match self.checked_add(duration) {
-            Some(t) if t < far => t,
-            _ => far,
+            Some(t) => t,
+            None => self.far_future_from(),
         }
     }
 }
