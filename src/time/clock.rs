@@ -21,8 +21,10 @@
 //!
 //! # Auto-advance (what `event_loop.rs` asks of [`Clock::auto_advance`])
 //! When the clock is paused and the loop has nothing to run, it polls the
-//! reactor without blocking; if no I/O event arrived it jumps the clock to
-//! the earliest timer deadline and fires it, instead of sleeping. As in
+//! reactor without blocking; if that woke no task (no I/O event, no wake
+//! from another thread) it jumps the clock to the earliest timer deadline
+//! and fires it, instead of sleeping. With no timer at all it waits for I/O
+//! as usual. As in
 //! tokio, tasks awaiting sockets do **not** prevent this (a paused test with
 //! a 30 s timeout around a read that never completes times out at once),
 //! while a `spawn_blocking` job in flight **does**: its result is work the
@@ -201,6 +203,23 @@ pub fn resume() {
 ///
 /// A duration too large to add saturates to about 30 years ahead; it never
 /// panics for overflow.
+///
+/// ```
+/// use std::time::Duration;
+/// use ramen::time::{Instant, advance, pause, sleep};
+/// ramen::block_on(async {
+///     pause();
+///     let start = Instant::now();
+///     let timer = ramen::spawn(async move {
+///         sleep(Duration::from_secs(3)).await;
+///         start.elapsed() // what the woken task sees
+///     });
+///     ramen::yield_now().await; // let it register its sleep
+///     advance(Duration::from_secs(5)).await;
+///     assert_eq!(start.elapsed(), Duration::from_secs(5));
+///     assert_eq!(timer.await.unwrap(), Duration::from_secs(3));
+/// });
+/// ```
 ///
 /// # Cancellation
 /// Dropped before completion, the clock stays where the last step put it
