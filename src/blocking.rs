@@ -49,7 +49,7 @@ use std::time::{Duration, Instant};
 
 use crate::builder::Config;
 use crate::context;
-use crate::loom::{Arc, Condvar, Mutex, MutexGuard, lock, thread};
+use crate::loom::{Arc, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering, lock, thread};
 use crate::task::{JoinError, JoinHandle, Joinable};
 
 const OUTSIDE: &str = "ramen::spawn_blocking called outside a ramen runtime: the result could \
@@ -108,6 +108,20 @@ struct Shared {
     exited: Condvar,
     max_threads: usize,
     keep_alive: Duration,
+    /// Jobs spawned and not yet finished or dropped (a paused clock does not
+    /// auto-advance while any is: see `time/clock.rs`). Decremented before
+    /// the joiner is woken, so the woken loop sees it.
+    in_flight: AtomicUsize,
+}
+
+/// Counts one job in `Shared::in_flight` from `spawn` until it is dropped
+/// (after the job ran or was cancelled, before its joiner is woken).
+struct InFlight(Arc<Shared>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Release);
+    }
 }
 
 struct State {
@@ -151,6 +165,7 @@ impl Pool {
                 exited: Condvar::new(),
                 max_threads: max_threads.max(1),
                 keep_alive,
+                in_flight: AtomicUsize::new(0),
             }),
         }
     }
@@ -166,6 +181,12 @@ impl Pool {
             waker: None,
             detached: false,
         }));
+        self.shared.in_flight.fetch_add(1, Ordering::Relaxed);
+        let in_flight = InFlight(self.shared.clone());
+        let f = move || {
+            let _in_flight = in_flight; // dropped when `f` returns or unwinds
+            f()
+        };
         let job = Job {
             id,
             f: Some(f),
@@ -217,6 +238,11 @@ impl Pool {
             state = wait_timeout(&self.shared.exited, state, left).0;
         }
         true
+    }
+
+    /// Jobs spawned and not yet finished (or cancelled).
+    pub(crate) fn in_flight(&self) -> usize {
+        self.shared.in_flight.load(Ordering::Acquire)
     }
 
     /// (threads alive, jobs queued, jobs running), for `Metrics`.

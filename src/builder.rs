@@ -34,6 +34,7 @@ pub(crate) struct Config {
     pub(crate) max_blocking_threads: usize,
     pub(crate) blocking_keep_alive: Duration,
     pub(crate) diag: DiagConfig,
+    pub(crate) start_paused: bool,
 }
 
 impl Default for Config {
@@ -43,6 +44,7 @@ impl Default for Config {
             max_blocking_threads: DEFAULT_MAX_BLOCKING_THREADS,
             blocking_keep_alive: DEFAULT_BLOCKING_KEEP_ALIVE,
             diag: DiagConfig::from_env(),
+            start_paused: false,
         }
     }
 }
@@ -153,5 +155,24 @@ impl Builder {
     /// fd) is the only OS resource it opens up front.
     pub fn build(self) -> io::Result<Runtime> {
         Runtime::with_config(self.config)
+    }
+
+    /// Start with the clock paused, as if [`time::pause`](crate::time::pause)
+    /// were the first thing the runtime did (tokio's `start_paused`): timers
+    /// then fire by auto-advance and [`time::advance`](crate::time::advance)
+    /// only, never by waiting. Default: false. Meant for tests.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = ramen::Runtime::builder().start_paused(true).build().unwrap();
+    /// let r = rt.block_on(ramen::time::timeout(
+    ///     Duration::from_secs(30),
+    ///     std::future::pending::<()>(),
+    /// ));
+    /// assert!(r.is_err()); // at once: the clock jumped 30 s
+    /// ```
+    pub fn start_paused(mut self, paused: bool) -> Builder {
+        self.config.start_paused = paused;
+        self
     }
 }

@@ -25,7 +25,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering as StdOrdering};
 use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use slab::Slab;
 
@@ -87,6 +87,7 @@ impl Core {
         // A `Runtime` is `!Send`: it is driven on the thread that built it.
         let unpark_thread = Box::new(ThreadUnpark(std::thread::current()));
         let diag = Diag::new(&config.diag);
+        let timers = Rc::new(Timers::new(config.start_paused));
         let core = Rc::new_cyclic(|weak_self| Core {
             weak_self: weak_self.clone(),
             id,
@@ -97,7 +98,7 @@ impl Core {
             deferred_tasks: RefCell::new(Vec::new()),
             inbox: Arc::new(Inbox::new(id, unpark, unpark_thread)),
             reactor: Rc::new(Reactor::new(poller)),
-            timers: Rc::new(Timers::default()),
+            timers,
             next_task_id: Cell::new(1),
             shutting_down: Cell::new(false),
             remote_buf: RefCell::new(Vec::new()),
@@ -312,12 +313,12 @@ impl Core {
         let work_ready = !self.run_queue.is_empty()
             || !self.deferred.borrow().is_empty()
             || !self.deferred_tasks.borrow().is_empty();
-        let timeout = if work_ready {
-            Some(Duration::ZERO)
+        // A paused clock may auto-advance instead of sleeping (time/clock.rs).
+        let (timeout, auto_advance) = if work_ready {
+            (Some(Duration::ZERO), None)
         } else {
-            self.timers
-                .next_deadline()
-                .map(|d| d.saturating_duration_since(Instant::now()))
+            let blocking = self.blocking.get().is_some_and(|p| p.in_flight() > 0);
+            self.timers.idle_wait(blocking)
         };
         // Nothing to wait for but I/O and other threads: sleep at most the
         // stall grace period, then check whether anything can still happen.
@@ -378,9 +379,15 @@ impl Core {
                 self.inbox.unparked();
             }
         }
+        if let Some(deadline) = auto_advance {
+            self.drain_inbox();
+            if self.run_queue.is_empty() {
+                self.timers.clock.set_paused(deadline); // nothing woke: jump
+            }
+        }
         if !self.timers.is_empty() {
             let mut due = Vec::new();
-            let fired = self.timers.fire_due(Instant::now(), &mut due);
+            let fired = self.timers.fire_due(&mut due);
             if fired > 0 && self.diag.recorder.is_some() {
                 self.diag.record(EventKind::Timers { fired });
             }

@@ -60,8 +60,10 @@
 //! | `io/buf_reader.rs` | [`io::BufReader`], `read_line`, `lines` |
 //! | `net/tcp.rs`, `net/udp.rs`, `net/unix.rs` | [`net::TcpListener`], [`net::TcpStream`], [`net::UdpSocket`], [`net::UnixStream`] |
 //! | `net/split.rs`, `net/sys.rs` | `into_split` halves; the raw non-blocking `connect` |
-//! | `timers.rs` | the deadline map behind every sleep |
-//! | `time.rs` | [`time::sleep`], [`time::timeout`], [`time::interval`] |
+//! | `timers.rs` | the deadline map behind every sleep, and the runtime's clock |
+//! | `time.rs` | [`time`]: the clock essay (why tests need a paused clock) |
+//! | `time/sleep.rs`, `time/timeout.rs`, `time/interval.rs` | [`time::sleep`], [`time::timeout`], [`time::interval`] |
+//! | `time/clock.rs`, `time/instant.rs` | [`time::pause`], [`time::advance`], auto-advance; [`time::Instant`] |
 //! | `blocking.rs` | [`spawn_blocking`]: the bounded pool of OS threads, and its shutdown |
 //! | `sync/` | [`sync`]: `mpsc`, `oneshot`, `Mutex`, `Semaphore`, `Notify`, on one FIFO `wait_list.rs` |
 //! | `join.rs` | [`join!`]: several futures at once inside one task |

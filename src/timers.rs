@@ -10,6 +10,10 @@
 //! until the first deadline still in the future. The `id` makes equal
 //! deadlines distinct and fires them in the order they were created.
 //!
+//! The map also owns the runtime's [`Clock`] (real or paused, see
+//! `time/clock.rs`): deadlines are instants on that clock, and `fire_due`
+//! reads it.
+//!
 //! # Invariant
 //! An entry exists exactly while a `Sleep` is waiting on it: firing removes
 //! it (that is how the `Sleep` learns it is due) and dropping the `Sleep`
@@ -18,20 +22,32 @@
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::task::Waker;
-use std::time::Instant;
+use std::time::Duration;
+
+use crate::time::{Clock, Instant};
 
 /// Identifies one timer entry: its deadline and a unique sequence number.
 pub(crate) type TimerKey = (Instant, u64);
 
-/// The runtime's timers; single-threaded.
-#[derive(Default)]
+/// The runtime's timers and clock; single-threaded.
 pub(crate) struct Timers {
     map: RefCell<BTreeMap<TimerKey, Waker>>,
     next_id: Cell<u64>,
     fired: Cell<u64>,
+    pub(crate) clock: Clock,
 }
 
 impl Timers {
+    /// An empty map on a real clock, or a paused one (`Builder::start_paused`).
+    pub(crate) fn new(start_paused: bool) -> Timers {
+        Timers {
+            map: RefCell::default(),
+            next_id: Cell::new(0),
+            fired: Cell::new(0),
+            clock: Clock::new(start_paused),
+        }
+    }
+
     /// Registers `waker` to be woken at `deadline`.
     pub(crate) fn insert(&self, deadline: Instant, waker: Waker) -> TimerKey {
         let id = self.next_id.get();
@@ -77,6 +93,20 @@ impl Timers {
         crate::waker::header_of(waker).map(|h| h.task.id)
     }
 
+    /// How long the idle loop may wait for I/O, and whether it should then
+    /// auto-advance the paused clock to the earliest deadline (see
+    /// `time/clock.rs`; `blocking`: a `spawn_blocking` job is in flight).
+    pub(crate) fn idle_wait(&self, blocking: bool) -> (Option<Duration>, Option<Instant>) {
+        let next = self.next_deadline();
+        match self.clock.auto_advance(next, blocking) {
+            Some(deadline) => (Some(Duration::ZERO), Some(deadline)),
+            None => (
+                next.map(|d| d.saturating_duration_since(self.clock.now())),
+                None,
+            ),
+        }
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.map.borrow().is_empty()
     }
@@ -85,8 +115,9 @@ impl Timers {
         self.map.borrow().len()
     }
 
-    /// How many timers are due at `now` (for the slow-poll warning).
-    pub(crate) fn count_due(&self, now: Instant) -> usize {
+    /// How many timers are due now (for the slow-poll warning).
+    pub(crate) fn count_due(&self) -> usize {
+        let now = self.clock.now();
         self.map.borrow().keys().take_while(|k| k.0 <= now).count()
     }
 
@@ -95,9 +126,10 @@ impl Timers {
         self.fired.get()
     }
 
-    /// Removes every timer due at or before `now` and wakes it, in deadline
-    /// order. A deadline equal to `now` is due. Returns how many fired.
-    pub(crate) fn fire_due(&self, now: Instant, due: &mut Vec<Waker>) -> usize {
+    /// Removes every timer due at or before the clock's now and wakes it, in
+    /// deadline order. A deadline equal to now is due. Returns how many fired.
+    pub(crate) fn fire_due(&self, due: &mut Vec<Waker>) -> usize {
+        let now = self.clock.now();
         {
             let mut map = self.map.borrow_mut();
             while let Some(entry) = map.first_entry() {

@@ -1,11 +1,23 @@
 //! Timers: order, never early, scale, timeout drops its future, interval,
 //! and a yield-spinning task cannot starve a sleep.
+//!
+//! Tests about *real* waiting (never early, scale, starvation by a spinner)
+//! use the OS clock; tests about *what happens at* a deadline use a paused
+//! clock (`start_paused`), so they assert exact instants and take no time.
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use ramen::time::{interval, sleep, sleep_until, timeout};
+use ramen::time::{Instant, interval, sleep, sleep_until, timeout};
+
+fn paused() -> ramen::Runtime {
+    ramen::Runtime::builder()
+        .start_paused(true)
+        .build()
+        .unwrap()
+}
 
 #[test]
 fn timers_fire_in_deadline_order_and_never_early() {
@@ -65,7 +77,7 @@ fn timeout_drops_its_future_at_the_deadline() {
             self.0.set(true);
         }
     }
-    ramen::block_on(async {
+    paused().block_on(async {
         let dropped = Rc::new(Cell::new(false));
         let flag = Flag(dropped.clone());
         let slow = async move {
@@ -79,8 +91,8 @@ fn timeout_drops_its_future_at_the_deadline() {
             dropped.get(),
             "the inner future was dropped by the time Err returns"
         );
-        assert!(start.elapsed() >= Duration::from_millis(20));
-        assert!(start.elapsed() < Duration::from_secs(30));
+        // Paused clock: the timeout fired exactly at its deadline.
+        assert_eq!(start.elapsed(), Duration::from_millis(20));
         let ok = timeout(Duration::from_secs(10), async { 5 }).await;
         assert_eq!(ok, Ok(5));
     });
@@ -88,12 +100,12 @@ fn timeout_drops_its_future_at_the_deadline() {
 
 #[test]
 fn interval_first_tick_is_immediate_then_periodic() {
-    ramen::block_on(async {
+    paused().block_on(async {
         let mut iv = interval(Duration::from_millis(30));
         let t0 = futures::FutureExt::now_or_never(iv.tick()).expect("first tick at once");
         let t1 = iv.tick().await;
         assert_eq!(t1 - t0, Duration::from_millis(30));
-        assert!(Instant::now() >= t1, "never early");
+        assert_eq!(Instant::now(), t1, "paused clock: exactly at the tick");
         let t2 = iv.tick().await;
         assert_eq!(t2 - t1, Duration::from_millis(30));
     });
@@ -123,4 +135,31 @@ fn a_yield_spinner_does_not_starve_a_sleep() {
         spinner.await.unwrap();
         assert!(spin_ended.get().unwrap() > woke);
     });
+}
+
+/// Issue 15, fix 7: a `Sleep` first polled in runtime A (still alive) and
+/// then awaited in runtime B used to stay registered with A, whose loop
+/// nobody drives: it never fired. It now moves its registration to B.
+/// Run on a thread with a watchdog so the old behaviour fails instead of
+/// hanging.
+#[test]
+fn sleep_first_polled_in_one_runtime_fires_in_another() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sleep = Box::pin(sleep(Duration::from_millis(20)));
+        let a = ramen::Runtime::new().unwrap();
+        a.block_on(std::future::poll_fn(|cx| {
+            assert!(sleep.as_mut().poll(cx).is_pending());
+            std::task::Poll::Ready(())
+        }));
+        let b = ramen::Runtime::new().unwrap();
+        b.block_on(sleep.as_mut());
+        let never_early = Instant::now() >= sleep.deadline();
+        drop(a); // A's map no longer holds the entry: nothing to cancel there
+        let _ = tx.send(never_early);
+    });
+    let never_early = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the sleep registered in runtime A never fired in runtime B");
+    assert!(never_early);
 }

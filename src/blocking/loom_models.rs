@@ -33,7 +33,7 @@ fn take<T>(mut handle: JoinHandle<T>) -> Result<T, JoinError> {
 /// park until the worker's wake arrives. A lost wake deadlocks the model.
 /// (Caught: `poll_join` checking the result and registering its waker under
 /// two separate locks; `close` forgetting `notify_all`, so the idle worker
-/// never exits.)
+/// never exits; `in_flight` decremented after the wake instead of before.)
 #[test]
 fn blocking_result_wakes_joiner() {
     loom::model(|| {
@@ -70,6 +70,9 @@ fn blocking_result_wakes_joiner() {
             assert_eq!(woken, [header.task], "queued once, for this task");
         };
         assert_eq!(result.unwrap(), 42);
+        // A paused clock's loop reads this once woken: it must be 0 by then,
+        // or the loop would wait in real time for a wake that never comes.
+        assert_eq!(pool.in_flight(), 0, "counted out before the joiner's wake");
         drop(handle);
         pool.close();
         assert!(pool.wait_exit(Duration::MAX));

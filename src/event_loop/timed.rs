@@ -62,7 +62,7 @@ impl Core {
         let held = wall.elapsed();
         if let Some(slow) = &self.diag.slow {
             if held >= slow.threshold {
-                let due = self.timers.count_due(Instant::now());
+                let due = self.timers.count_due();
                 if let Some(line) = slow.check(meta, id, held, waiting, due) {
                     self.diag.warn(line);
                 }
