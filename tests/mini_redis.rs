@@ -217,6 +217,20 @@ fn glob_matcher() {
         ("a*", "", false),
         ("[abc", "[abc", true),
         ("trailing\\", "trailing\\", true),
+        ("", "", true),
+        ("", "a", false),
+        ("a*b*c", "abc", true),
+        ("a*b*c", "axxbyyc", true),
+        ("a*b*c", "axxbyyca", false),
+        ("*b", "ab", true),
+        ("a*", "a", true),
+        ("**", "x", true),
+        ("?*", "", false),
+        ("*?", "x", true),
+        ("*ab*ab*", "abab", true),
+        ("*ab*ab*", "aba", false),
+        ("*aa", "aaa", true),
+        ("ab*ba", "aba", false),
     ];
     for &(p, t, want) in cases {
         assert_eq!(
@@ -225,6 +239,58 @@ fn glob_matcher() {
             "{p:?} vs {t:?}"
         );
     }
+}
+
+/// A slow, obviously right matcher (recursion over `*`), to check the fast one.
+fn reference_glob(p: &[u8], t: &[u8]) -> bool {
+    match (p.first(), t.first()) {
+        (None, _) => t.is_empty(),
+        (Some(b'*'), _) => {
+            reference_glob(&p[1..], t) || (!t.is_empty() && reference_glob(p, &t[1..]))
+        }
+        (Some(b'?'), Some(_)) => reference_glob(&p[1..], &t[1..]),
+        (Some(&c), Some(&d)) if c == d => reference_glob(&p[1..], &t[1..]),
+        _ => false,
+    }
+}
+
+#[test]
+fn glob_agrees_with_a_reference_matcher_and_is_not_quadratic_in_practice() {
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    for _ in 0..20_000 {
+        let p: Vec<u8> = (0..next() % 8)
+            .map(|_| b"ab*?"[next() as usize % 4])
+            .collect();
+        let t: Vec<u8> = (0..next() % 10)
+            .map(|_| b"ab"[next() as usize % 2])
+            .collect();
+        assert_eq!(
+            glob::matches(&p, &t),
+            reference_glob(&p, &t),
+            "{:?} vs {:?}",
+            String::from_utf8_lossy(&p),
+            String::from_utf8_lossy(&t)
+        );
+    }
+    // The shape that froze the old matcher (every star retried at every
+    // position), at a size a debug build does in well under a second with
+    // the segment search: 200 KB of `a` against `*a…a*b` segments.
+    let text = vec![b'a'; 200_000];
+    let mut pattern = b"*".to_vec();
+    for _ in 0..50 {
+        pattern.extend_from_slice(&[b'a'; 40]);
+        pattern.push(b'*');
+    }
+    pattern.push(b'b');
+    assert!(!glob::matches(&pattern, &text));
+    pattern.pop();
+    assert!(glob::matches(&pattern, &text));
 }
 
 // ---- fuzz: random and mutated input never panics ----

@@ -278,11 +278,12 @@ impl Db {
 
     /// Live keys matching the glob `pattern`.
     pub fn keys(&self, pattern: &[u8], now: Instant) -> Vec<&[u8]> {
+        let glob = super::glob::Glob::new(pattern); // compiled once, not per key
         self.map
             .iter()
             .filter(|(_, e)| e.expiry.is_none_or(|(at, _)| at > now))
             .map(|(k, _)| k.as_slice())
-            .filter(|k| super::glob::matches(pattern, k))
+            .filter(|k| glob.matches(k))
             .collect()
     }
 
