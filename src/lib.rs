@@ -60,6 +60,8 @@
 //! | `io/buf_reader.rs` | [`io::BufReader`], `read_line`, `lines` |
 //! | `net/tcp.rs`, `net/udp.rs`, `net/unix.rs` | [`net::TcpListener`], [`net::TcpStream`], [`net::UdpSocket`], [`net::UnixStream`] |
 //! | `net/split.rs`, `net/sys.rs` | `into_split` halves; the raw non-blocking `connect` |
+//! | `signal/` | [`signal`]: `ctrl_c`, `signal(kind)`: a process-wide handler, a self-pipe in the reactor |
+//! | `process/` | [`process`]: `Command`, `Child`: pipes in the reactor, exit through a pidfd or `SIGCHLD` |
 //! | `timers.rs` | the deadline map behind every sleep |
 //! | `time.rs` | [`time::sleep`], [`time::timeout`], [`time::interval`] |
 //! | `blocking.rs` | [`spawn_blocking`]: the bounded pool of OS threads, and its shutdown |
@@ -85,10 +87,12 @@ mod join;
 mod loom;
 mod metrics;
 pub mod net;
+pub mod process;
 mod reactor;
 mod run_queue;
 mod runtime;
 mod select;
+pub mod signal;
 mod spawn;
 pub mod sync;
 mod task;
