@@ -44,8 +44,10 @@
 //! | file | what it is |
 //! |---|---|
 //! | `mod.rs` | [`SignalKind`], [`signal`], [`Signal`], [`ctrl_c`] |
-//! | `registry.rs` | the handler and its safety argument, the self-pipe, generations, the per-runtime driver |
+//! | `registry.rs` | the handler and its safety argument, the self-pipe, the per-runtime driver |
+//! | `hub.rs` | generations and listeners' wakers, the lost-wakeup argument, its loom model |
 
+mod hub;
 mod registry;
 
 use std::future::Future;
@@ -157,8 +159,8 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
     // Turn anything already pending into a generation first, so this
     // listener starts after it.
     registry::dispatch();
-    let seen = registry::generation(signum);
-    let key = registry::add_listener(signum);
+    let seen = registry::hub().generation(signum);
+    let key = registry::hub().add(signum);
     Ok(Signal {
         signum,
         seen,
@@ -174,7 +176,7 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
 pub struct Signal {
     signum: usize,
     /// The generation this listener last reported.
-    seen: u64,
+    seen: usize,
     key: usize,
     driver: Rc<registry::Driver>,
 }
@@ -201,7 +203,7 @@ impl Signal {
 
 impl Drop for Signal {
     fn drop(&mut self) {
-        registry::remove_listener(self.key);
+        registry::hub().remove(self.key);
     }
 }
 

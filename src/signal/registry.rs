@@ -1,5 +1,6 @@
 //! The process-wide half of `ramen::signal`: the handler, the self-pipe, and
-//! the table of listeners every runtime shares.
+//! the per-runtime driver that turns the pipe into wakes (`hub.rs` holds
+//! the generations and listeners every runtime shares).
 //!
 //! **Naive approach:** one pipe per `Signal`, written by the handler. **Its
 //! problem:** a handler is process-wide (one per signal number), so it would
@@ -31,12 +32,11 @@ use std::cell::RefCell;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 use std::rc::{Rc, Weak};
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 
-use slab::Slab;
-
+use super::hub::Hub;
 use crate::context;
 use crate::io::fd::IoSource;
 use crate::reactor::READABLE;
@@ -44,12 +44,11 @@ use crate::reactor::READABLE;
 /// Signal numbers 1..SLOTS are accepted (Linux has 64, macOS 31).
 pub(crate) const SLOTS: usize = 65;
 
-/// Per signal number: what the handler sets, what listeners compare.
+/// Per signal number: what the handler sets. (Generations and listeners
+/// live in the `Hub`, touched by ordinary code only.)
 struct Slot {
     /// Set by the handler, cleared by `dispatch`.
     pending: AtomicBool,
-    /// Deliveries dispatched so far.
-    generation: AtomicU64,
     /// The handler is installed (never uninstalled).
     installed: AtomicBool,
 }
@@ -57,7 +56,6 @@ struct Slot {
 #[allow(clippy::declare_interior_mutable_const)] // used only as an array initializer
 const SLOT: Slot = Slot {
     pending: AtomicBool::new(false),
-    generation: AtomicU64::new(0),
     installed: AtomicBool::new(false),
 };
 static TABLE: [Slot; SLOTS] = [SLOT; SLOTS];
@@ -68,15 +66,10 @@ static READ_FD: AtomicI32 = AtomicI32::new(-1);
 /// Serializes pipe creation and `sigaction`.
 static SETUP: Mutex<()> = Mutex::new(());
 
-/// One registered `Signal`: its number and the waker of its last poll.
-struct Listener {
-    signum: usize,
-    waker: Option<Waker>,
-}
-static LISTENERS: Mutex<Slab<Listener>> = Mutex::new(Slab::new());
-
-fn listeners() -> MutexGuard<'static, Slab<Listener>> {
-    LISTENERS.lock().unwrap_or_else(PoisonError::into_inner)
+/// Generations and listeners (`hub.rs`); never touched by the handler.
+pub(crate) fn hub() -> &'static Hub {
+    static HUB: OnceLock<Hub> = OnceLock::new();
+    HUB.get_or_init(|| Hub::new(SLOTS))
 }
 
 /// This thread's `errno`. (`std::io::Error::last_os_error` can read it, but
@@ -218,60 +211,16 @@ pub(crate) fn dispatch() {
     let mut fired = 0u128;
     for (n, slot) in TABLE.iter().enumerate() {
         if slot.pending.load(Ordering::SeqCst) && slot.pending.swap(false, Ordering::SeqCst) {
-            slot.generation.fetch_add(1, Ordering::SeqCst);
             fired |= 1 << n;
         }
     }
     if fired == 0 {
         return;
     }
-    let woken: Vec<Waker> = listeners()
-        .iter_mut()
-        .filter(|(_, l)| fired & (1 << l.signum) != 0)
-        .filter_map(|(_, l)| l.waker.take())
-        .collect();
-    // Wake outside the lock: a waker may run arbitrary code.
-    woken.into_iter().for_each(Waker::wake);
+    hub().fire(fired);
     if fired & (1 << libc::SIGCHLD) != 0 {
         crate::process::on_sigchld();
     }
-}
-
-/// Wakes every listener: the pipe became readable in some runtime; whoever
-/// runs next drains it and dispatches.
-fn wake_all() {
-    let woken: Vec<Waker> = listeners()
-        .iter_mut()
-        .filter_map(|(_, l)| l.waker.take())
-        .collect();
-    woken.into_iter().for_each(Waker::wake);
-}
-
-pub(crate) fn generation(signum: usize) -> u64 {
-    TABLE[signum].generation.load(Ordering::SeqCst)
-}
-
-/// Adds a listener; returns its key.
-pub(crate) fn add_listener(signum: usize) -> usize {
-    listeners().insert(Listener {
-        signum,
-        waker: None,
-    })
-}
-
-/// Stores the waker of `key`'s latest poll.
-pub(crate) fn set_waker(key: usize, cx: &Context<'_>) {
-    let old = match listeners().get_mut(key) {
-        Some(l) if l.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) => None,
-        Some(l) => l.waker.replace(cx.waker().clone()),
-        None => None,
-    };
-    drop(old); // outside the lock
-}
-
-pub(crate) fn remove_listener(key: usize) {
-    let old = listeners().try_remove(key);
-    drop(old);
 }
 
 /// The global read end, as an object the reactor can hold. It does not
@@ -302,7 +251,7 @@ impl std::fmt::Debug for Driver {
 struct WakeAll;
 impl Wake for WakeAll {
     fn wake(self: Arc<Self>) {
-        wake_all();
+        hub().wake_all();
     }
 }
 
@@ -371,31 +320,18 @@ impl Drop for Driver {
     }
 }
 
-/// Result of one poll of a listener, for `Signal::poll_recv`.
+/// One poll of a listener: dispatch what is pending, compare generations,
+/// and if nothing moved park the waker, drain the pipe and look again.
 pub(crate) fn poll_listener(
     signum: usize,
     key: usize,
-    seen: &mut u64,
+    seen: &mut usize,
     driver: &Driver,
     cx: &Context<'_>,
 ) -> Poll<()> {
     dispatch();
-    let check = |seen: &mut u64| {
-        let now = generation(signum);
-        if now != *seen {
-            *seen = now;
-            return Poll::Ready(());
-        }
-        Poll::Pending
-    };
-    if check(seen).is_ready() {
-        return Poll::Ready(());
-    }
-    // Waker first, then drain and look again: a delivery dispatched by
-    // another runtime in between either sees our waker or we see its
-    // generation (both go through the LISTENERS lock).
-    set_waker(key, cx);
-    driver.drain();
-    dispatch();
-    check(seen)
+    hub().poll(signum, key, seen, cx, || {
+        driver.drain();
+        dispatch();
+    })
 }
