@@ -22,6 +22,7 @@ run!(
     kill_on_drop_kills_and_drop_alone_does_not,
     a_child_spawned_with_std_is_not_reaped_by_ramen,
     a_dropped_wait_loses_nothing,
+    wait_closes_a_piped_stdin_first,
 );
 
 #[test]

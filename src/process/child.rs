@@ -114,18 +114,20 @@ impl Child {
     /// Waits for the child to exit and returns its status (a child killed by
     /// a signal reports it: `std::os::unix::process::ExitStatusExt::signal`).
     ///
-    /// The child's stdin, if piped, is **not** closed first (unlike std's
-    /// `wait`): a child reading stdin to its end waits for you to drop
-    /// `child.stdin`.
+    /// As in std and tokio, `child.stdin` (if still there) is closed first,
+    /// so a child reading its input to the end cannot wait for us while we
+    /// wait for it. Use [`poll_wait`](Self::poll_wait) to keep it open.
     ///
     /// # Cancellation
     /// Cancel-safe: dropping the future leaves the child running and
-    /// unreaped; call `wait` again later. Nothing is lost.
+    /// unreaped; call `wait` again later. Nothing is lost (but stdin stays
+    /// closed).
     pub fn wait(&mut self) -> Wait<'_> {
+        drop(self.stdin.take());
         Wait { child: self }
     }
 
-    /// Poll form of [`wait`](Self::wait).
+    /// Poll form of [`wait`](Self::wait); it does not close stdin.
     pub fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<ExitStatus>> {
         if let Some(s) = self.status {
             return Poll::Ready(Ok(s));

@@ -183,9 +183,7 @@ impl Command {
     /// Dropping the future drops the [`Child`]: the process keeps running
     /// (and is reaped later) unless [`kill_on_drop`](Self::kill_on_drop).
     pub async fn status(&mut self) -> io::Result<ExitStatus> {
-        let mut child = self.spawn()?;
-        drop(child.stdin.take());
-        child.wait().await
+        self.spawn()?.wait().await // `wait` closes a piped stdin
     }
 
     /// Spawns the child with stdout and stderr piped and stdin null (unless

@@ -239,3 +239,18 @@ pub fn a_dropped_wait_loses_nothing() {
         assert_eq!(status.code(), Some(5));
     });
 }
+
+pub fn wait_closes_a_piped_stdin_first() {
+    ramen::block_on(async {
+        // `cat` reads until end of input: it ends only if `wait` closes stdin.
+        let mut child = Command::new("cat")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        assert!(child.stdin.is_some());
+        let status = ramen::time::timeout(Duration::from_secs(5), child.wait()).await;
+        assert!(status.expect("wait closed stdin").unwrap().success());
+        assert!(child.stdin.is_none());
+    });
+}
