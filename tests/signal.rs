@@ -152,3 +152,23 @@ fn a_signal_delivered_to_another_thread_wakes_a_sleeping_runtime() {
         assert_eq!(sender.join().unwrap(), 0);
     });
 }
+
+#[test]
+fn runtimes_taking_turns_on_one_thread_each_keep_their_signals() {
+    let a = ramen::Runtime::new().unwrap();
+    let b = ramen::Runtime::new().unwrap();
+    let mut in_a = a.block_on(async { signal(SignalKind::alarm()).unwrap() });
+    let mut in_b = b.block_on(async { signal(SignalKind::alarm()).unwrap() });
+    // Back in `a`: a second Signal shares a's registration of the pipe.
+    let mut second_in_a = a.block_on(async { signal(SignalKind::alarm()).unwrap() });
+    raise(libc::SIGALRM);
+    a.block_on(async {
+        let both = ramen::join!(
+            timeout(Duration::from_secs(5), in_a.recv()),
+            timeout(Duration::from_secs(5), second_in_a.recv()),
+        );
+        assert_eq!(both, (Ok(Some(())), Ok(Some(()))));
+    });
+    let r = b.block_on(timeout(Duration::from_secs(5), in_b.recv()));
+    assert_eq!(r, Ok(Some(())));
+}

@@ -256,9 +256,9 @@ impl Wake for WakeAll {
 }
 
 std::thread_local! {
-    /// This thread's driver: (runtime id, driver) while any `Signal` of that
-    /// runtime is alive.
-    static DRIVER: RefCell<Option<(usize, Weak<Driver>)>> = const { RefCell::new(None) };
+    /// This thread's drivers, one per runtime (by id) with a live `Signal`
+    /// (usually one entry; several when runtimes on this thread take turns).
+    static DRIVERS: RefCell<Vec<(usize, Weak<Driver>)>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Driver {
@@ -272,10 +272,14 @@ impl Driver {
                  (no ramen runtime is running on this thread)",
             ));
         }
-        if let Some(d) = DRIVER.with_borrow(|d| match d {
-            Some((rt, weak)) if *rt == id => weak.upgrade(),
-            _ => None,
-        }) {
+        let found = DRIVERS.with_borrow_mut(|drivers| {
+            drivers.retain(|(_, weak)| weak.strong_count() > 0);
+            drivers
+                .iter()
+                .find(|(rt, _)| *rt == id)
+                .and_then(|(_, weak)| weak.upgrade())
+        });
+        if let Some(d) = found {
             return Ok(d);
         }
         let fd = READ_FD.load(Ordering::SeqCst);
@@ -284,7 +288,7 @@ impl Driver {
             io: IoSource::new(PipeRead(fd))?,
             waker: Waker::from(Arc::new(WakeAll)),
         });
-        DRIVER.with_borrow_mut(|d| *d = Some((id, Rc::downgrade(&driver))));
+        DRIVERS.with_borrow_mut(|d| d.push((id, Rc::downgrade(&driver))));
         Ok(driver)
     }
 
