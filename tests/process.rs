@@ -23,6 +23,7 @@ run!(
     a_child_spawned_with_std_is_not_reaped_by_ramen,
     a_dropped_wait_loses_nothing,
     wait_closes_a_piped_stdin_first,
+    a_dropped_child_is_reaped_by_the_sigchld_handler,
 );
 
 #[test]

@@ -17,4 +17,5 @@ fn every_process_test_on_the_sigchld_path() {
     process_support::a_child_spawned_with_std_is_not_reaped_by_ramen();
     process_support::a_dropped_wait_loses_nothing();
     process_support::wait_closes_a_piped_stdin_first();
+    process_support::a_dropped_child_is_reaped_by_the_sigchld_handler();
 }

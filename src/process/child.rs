@@ -17,7 +17,8 @@ use std::pin::Pin;
 use std::process::ExitStatus;
 use std::task::{Context, Poll};
 
-use super::reap::{self, ExitWatch};
+use super::orphans;
+use super::reap::ExitWatch;
 use crate::io::{AsyncFd, AsyncRead, AsyncWrite};
 
 /// A child process started by [`Command::spawn`](super::Command::spawn).
@@ -136,7 +137,7 @@ impl Child {
         let r = std::task::ready!(self.watch.poll_exit(std, cx));
         if let Ok(s) = &r {
             self.reaped(*s);
-            reap::reap_orphans();
+            orphans::reap_orphans();
         }
         Poll::Ready(r)
     }
@@ -178,10 +179,10 @@ impl Drop for Child {
                 let _ = std.kill();
             }
             if !matches!(std.try_wait(), Ok(Some(_))) {
-                reap::adopt(std);
+                orphans::adopt(std);
             }
         }
-        reap::reap_orphans();
+        orphans::reap_orphans();
     }
 }
 

@@ -33,9 +33,11 @@
 //! |---|---|
 //! | `mod.rs` | [`Command`]: std's builder, plus `kill_on_drop`, `status`, `output` |
 //! | `child.rs` | [`Child`], `wait`/`try_wait`/`kill`, the pipe ends |
-//! | `reap.rs` | pidfd or `SIGCHLD`; the orphan list that reaps dropped children |
+//! | `reap.rs` | how a waiting `Child` learns of its exit: pidfd or `SIGCHLD` |
+//! | `orphans.rs` | dropped, still-running children, reaped by the `SIGCHLD` handler itself |
 
 mod child;
+mod orphans;
 mod reap;
 
 use std::ffi::OsStr;
@@ -49,7 +51,13 @@ use crate::io::AsyncReadExt;
 
 /// Called by the signal module after it dispatched a `SIGCHLD`.
 pub(crate) fn on_sigchld() {
-    reap::reap_orphans();
+    orphans::reap_orphans();
+}
+
+/// Called by the signal handler on `SIGCHLD` (async-signal-safe: see
+/// `orphans::sweep_slots`).
+pub(crate) fn sweep_orphans_in_handler() {
+    orphans::sweep_slots();
 }
 
 /// A process builder mirroring [`std::process::Command`], whose
@@ -171,7 +179,7 @@ impl Command {
                  (no ramen runtime is running on this thread)",
             ));
         }
-        reap::reap_orphans();
+        orphans::reap_orphans();
         let std = self.std.spawn()?;
         Child::new(std, self.kill_on_drop)
     }

@@ -17,15 +17,12 @@
 //!   waiter tries `waitpid` on *its own* pid and goes back to sleep if it was
 //!   someone else's. Never `waitpid(-1)`. (Setting the environment variable
 //!   `RAMEN_NO_PIDFD` forces this path on Linux; the tests use it.)
-//! - A `Child` dropped while its process still runs is put on a process-wide
-//!   orphan list (a zombie would otherwise stay until we exit); the list is
-//!   reaped, again pid by pid, on every later `spawn`, every `Child` drop and
-//!   every `SIGCHLD` a ramen `Signal` dispatches.
+//! - A `Child` dropped while its process still runs goes to the orphan list
+//!   (`orphans.rs`), reaped pid by pid too.
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::process::ExitStatus;
-use std::sync::{Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use crate::io::fd::{IoSource, set_nonblocking};
@@ -143,25 +140,4 @@ fn pidfd_readable(fd: libc::c_int) -> bool {
     };
     // SAFETY: `p` is a valid pollfd array of length 1 for the call.
     unsafe { libc::poll(&mut p, 1, 0) == 1 }
-}
-
-/// Children dropped while still running; reaped pid by pid.
-static ORPHANS: Mutex<Vec<std::process::Child>> = Mutex::new(Vec::new());
-
-/// Hands a still-running child to the orphan list.
-pub(crate) fn adopt(child: std::process::Child) {
-    ORPHANS
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(child);
-    // Make sure a later SIGCHLD is caught and dispatched (best effort: the
-    // next spawn reaps the list anyway).
-    let _ = crate::signal::ensure_installed(libc::SIGCHLD as usize);
-}
-
-/// Reaps every orphan that has exited (`waitpid(pid, WNOHANG)` each).
-pub(crate) fn reap_orphans() {
-    let mut orphans = ORPHANS.lock().unwrap_or_else(PoisonError::into_inner);
-    // An error (ECHILD: someone else reaped it) also means "gone".
-    orphans.retain_mut(|c| matches!(c.try_wait(), Ok(None)));
 }

@@ -106,6 +106,9 @@ fn errno_ptr() -> *mut libc::c_int {
 /// - calls `write(2)`, which POSIX lists as async-signal-safe. The pipe is
 ///   non-blocking: when it is full (a storm), `EAGAIN` drops the byte, and the
 ///   bytes already there are wake-up enough;
+/// - for `SIGCHLD` only, sweeps the orphan table (`process/orphans.rs`):
+///   atomics and `waitpid(pid, WNOHANG)` on pids of our own dropped
+///   children, also async-signal-safe;
 /// - saves `errno` first and restores it last, so code interrupted between
 ///   a failed syscall and its `errno` check reads its own error, not ours.
 ///
@@ -117,6 +120,9 @@ extern "C" fn handler(signum: libc::c_int) {
     let saved = unsafe { *errno };
     if let Some(slot) = usize::try_from(signum).ok().and_then(|n| TABLE.get(n)) {
         slot.pending.store(true, Ordering::SeqCst);
+    }
+    if signum == libc::SIGCHLD {
+        crate::process::sweep_orphans_in_handler();
     }
     let fd = WRITE_FD.load(Ordering::SeqCst);
     if fd >= 0 {

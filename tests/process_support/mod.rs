@@ -254,3 +254,23 @@ pub fn wait_closes_a_piped_stdin_first() {
         assert!(child.stdin.is_none());
     });
 }
+
+/// No spawn, no wait afterwards: only the SIGCHLD handler can reap it.
+pub fn a_dropped_child_is_reaped_by_the_sigchld_handler() {
+    ramen::block_on(async {
+        let child = sh("sleep 0.1").spawn().unwrap();
+        let pid = child.id().unwrap();
+        drop(child);
+        #[cfg(target_os = "linux")]
+        {
+            let start = Instant::now();
+            let gone = || std::fs::metadata(format!("/proc/{pid}")).is_err();
+            while !gone() && start.elapsed() < Duration::from_secs(5) {
+                ramen::time::sleep(Duration::from_millis(20)).await;
+            }
+            assert!(gone() && !is_our_zombie(pid), "orphan {pid} not reaped");
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = pid;
+    });
+}
