@@ -18,6 +18,13 @@
 //!   `waitpid(-1)`: that would steal the exit status of children you started
 //!   with `std::process`).
 //!
+//! # What it changes in the process
+//! ramen's `SIGCHLD` handler (see [`crate::signal`]) is installed, for good,
+//! the first time a child is awaited without a pidfd or a `Child` is dropped
+//! while its process runs (so the orphan can be reaped when it dies). It
+//! never reaps a pid it did not spawn, so `std::process` children and
+//! their `wait` keep working.
+//!
 //! Spawning itself is std's (`fork`/`posix_spawn` + `exec`), so errors are
 //! std's: a missing program is [`io::ErrorKind::NotFound`].
 //!
