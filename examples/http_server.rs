@@ -64,8 +64,8 @@
 //! Layout: `http_server/parse.rs` (the request parser) and
 //! `http_server/response.rs` (the response writer): pure functions over
 //! bytes, unit-tested by `tests/http_server.rs`;
-//! `http_server/conn.rs` (one connection), `http_server/signal.rs` (SIGINT
-//! and SIGTERM through a self-pipe), this file (arguments, accept loop,
+//! `http_server/conn.rs` (one connection), `common/shutdown.rs` (SIGINT
+//! and SIGTERM through `ramen::signal`), this file (arguments, accept loop,
 //! shutdown).
 
 #[path = "http_server/conn.rs"]
@@ -74,8 +74,8 @@ mod conn;
 mod parse;
 #[path = "http_server/response.rs"]
 mod response;
-#[path = "http_server/signal.rs"]
-mod signal;
+#[path = "common/shutdown.rs"]
+mod shutdown;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -155,15 +155,15 @@ fn main() {
 }
 
 async fn run(args: &Args, server: Rc<Server>) -> io::Result<()> {
-    let signals = signal::Signals::install()?;
+    let signals = shutdown::Shutdown::listen()?;
     let listener = TcpListener::bind(args.addr.as_str()).await?;
     println!("listening on {}", listener.local_addr()?);
     io::stdout().flush()?;
 
     // Serve until a signal arrives. The signal is polled first (`select` is
     // biased), so a flood of connections cannot delay the shutdown.
-    let sig = match select(signals.recv(), accept_loop(&listener, &server)).await {
-        Either::Left(sig) => sig?,
+    let sig = match select(signals.first(), accept_loop(&listener, &server)).await {
+        Either::Left(sig) => sig,
         Either::Right(never) => match never {},
     };
     let name = if sig == libc::SIGINT {

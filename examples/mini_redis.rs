@@ -50,8 +50,8 @@
 //! fifteen years of tuning. Production work runs on real redis; this shows
 //! the shape of it, and `benches/servers.sh` measures the two side by side.
 //!
-//! Stops cleanly (exit 0) on SIGINT or SIGTERM: the signal handler writes a
-//! byte to a pipe whose read end is a task's `ramen::io::AsyncFd`.
+//! Stops cleanly (exit 0) on SIGINT or SIGTERM, awaited with `ramen::signal`
+//! (`common/shutdown.rs`).
 
 #[path = "mini_redis/admin.rs"]
 mod admin;
@@ -73,8 +73,8 @@ mod pubsub;
 mod resp;
 #[path = "mini_redis/sets.rs"]
 mod sets;
-#[path = "mini_redis/signals.rs"]
-mod signals;
+#[path = "common/shutdown.rs"]
+mod shutdown;
 #[path = "mini_redis/zset.rs"]
 mod zset;
 
@@ -133,7 +133,7 @@ fn main() {
 }
 
 async fn run(addr: String) -> i32 {
-    let signal = match signals::SignalPipe::install() {
+    let signal = match shutdown::Shutdown::listen() {
         Ok(s) => s,
         Err(e) => {
             eprintln!("mini_redis: cannot install signal handlers: {e}");
@@ -164,15 +164,11 @@ async fn run(addr: String) -> i32 {
         next_id: Cell::new(1),
     });
     let _expiry = ramen::spawn(expiry_cycle(server.clone())); // detached; ends with block_on
-    match select(accept_loop(listener, server), signal.wait()).await {
+    match select(accept_loop(listener, server), signal.first()).await {
         Either::Left(never) => match never {},
-        Either::Right(Ok(sig)) => {
+        Either::Right(sig) => {
             eprintln!("mini_redis: signal {sig}, shutting down");
             0
-        }
-        Either::Right(Err(e)) => {
-            eprintln!("mini_redis: signal pipe: {e}");
-            1
         }
     }
 }

@@ -7,14 +7,17 @@
 //! (`std::env::current_exe()` with `--child <mode>`), so it needs nothing else.
 //!
 //! 1. **crash**: a child aborts (`SIGABRT`). The parent, a ramen runtime with
-//!    a heartbeat task ticking every 10 ms, waits for it through
-//!    `spawn_blocking(child.wait())`, prints the exit status, and carries on.
+//!    a heartbeat task ticking every 10 ms, waits for it with
+//!    `ramen::process::Child::wait` (the exit arrives as a reactor event: a
+//!    pidfd on Linux, a SIGCHLD elsewhere; no thread is spent waiting),
+//!    prints the exit status, and carries on.
 //!    It also times creating a process (spawn → exit of a child that does
 //!    nothing).
-//! 2. **pipe**: the child's stdin and stdout are pipes; the parent wraps its
-//!    ends in `ramen::io::AsyncFd` (non-blocking, registered with the
-//!    reactor) and plays ping-pong: 8 bytes out, 8 bytes (the number + 1)
-//!    back.
+//! 2. **pipe**: the child's stdin and stdout are pipes; `ramen::process`
+//!    hands the parent its ends already non-blocking and registered with the
+//!    reactor (`ChildStdin` is an `AsyncWrite`, `ChildStdout` an
+//!    `AsyncRead`), and the parent plays ping-pong: 8 bytes out, 8 bytes
+//!    (the number + 1) back.
 //! 3. **socket**: the same child, but its stdin and stdout are one end of a
 //!    Unix socket pair; the parent holds the other end as a
 //!    `ramen::net::UnixStream`.
@@ -83,11 +86,11 @@ fn main() {
 mod unix {
     use std::io::{Read, Write};
     use std::os::unix::process::ExitStatusExt;
-    use std::process::{Command, ExitStatus, Stdio};
     use std::rc::Rc;
     use std::time::{Duration, Instant};
 
-    use ramen::io::{AsyncFd, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+    use ramen::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+    use ramen::process::{Child, Command, ExitStatus, Stdio};
 
     /// Round trips before the timed ones (page faults, first wake-ups).
     const WARM_UP: u32 = 20;
@@ -186,7 +189,7 @@ mod unix {
             println!();
             println!("  {:<44} {:>12}", "what", "cost");
             println!("  {:<44} {:>9.1} µs", "create a process (spawn + exit)", micros(spawn_cost));
-            println!("  {:<44} {:>9.1} µs", "round trip: pipe (AsyncFd on stdin/stdout)", micros(pipe));
+            println!("  {:<44} {:>9.1} µs", "round trip: pipe (ChildStdin/ChildStdout)", micros(pipe));
             println!("  {:<44} {:>9.1} µs", "round trip: Unix socket pair (UnixStream)", micros(socket));
             match shm {
                 Some(d) => println!(
@@ -228,12 +231,10 @@ mod unix {
         }
     }
 
-    /// Waits for a child without blocking the runtime thread.
-    async fn wait(mut child: std::process::Child) -> ExitStatus {
-        ramen::spawn_blocking(move || child.wait())
-            .await
-            .expect("the wait job does not panic")
-            .expect("waitpid failed")
+    /// Waits for a child without blocking the runtime thread: the task
+    /// sleeps until the reactor reports the exit.
+    async fn wait(mut child: Child) -> ExitStatus {
+        child.wait().await.expect("waitpid failed")
     }
 
     async fn crash_part() -> ExitStatus {
@@ -252,7 +253,7 @@ mod unix {
             .args(["--child", "crash"])
             .spawn()
             .expect("cannot start the child");
-        let pid = child.id();
+        let pid = child.id().expect("running");
         let status = wait(child).await;
         ramen::time::sleep(Duration::from_millis(30)).await; // let the heart beat on
         heartbeat.abort();
@@ -318,9 +319,8 @@ mod unix {
             .stdout(Stdio::piped())
             .spawn()
             .expect("cannot start the child");
-        let mut to_child = AsyncFd::new(child.stdin.take().expect("piped stdin")).expect("AsyncFd");
-        let mut from_child =
-            AsyncFd::new(child.stdout.take().expect("piped stdout")).expect("AsyncFd");
+        let mut to_child = child.stdin.take().expect("piped stdin");
+        let mut from_child = child.stdout.take().expect("piped stdout");
         let avg = ping_pong(&mut from_child, &mut to_child, n).await;
         drop(to_child); // end of input: the child's loop ends
         let status = wait(child).await;

@@ -60,6 +60,8 @@
 //! | `io/buf_reader.rs` | [`io::BufReader`], `read_line`, `lines` |
 //! | `net/tcp.rs`, `net/udp.rs`, `net/unix.rs` | [`net::TcpListener`], [`net::TcpStream`], [`net::UdpSocket`], [`net::UnixStream`] |
 //! | `net/split.rs`, `net/sys.rs` | `into_split` halves; the raw non-blocking `connect` |
+//! | `signal/` | [`signal`]: `ctrl_c`, `signal(kind)`: a process-wide handler, a self-pipe in the reactor |
+//! | `process/` | [`process`]: `Command`, `Child`: pipes in the reactor, exit through a pidfd or `SIGCHLD` |
 //! | `timers.rs` | the deadline map behind every sleep, and the runtime's clock |
 //! | `time.rs` | [`time`]: the clock essay (why tests need a paused clock) |
 //! | `time/sleep.rs`, `time/timeout.rs`, `time/interval.rs` | [`time::sleep`], [`time::timeout`], [`time::interval`] |
@@ -87,10 +89,12 @@ mod join;
 mod loom;
 mod metrics;
 pub mod net;
+pub mod process;
 mod reactor;
 mod run_queue;
 mod runtime;
 mod select;
+pub mod signal;
 mod spawn;
 pub mod sync;
 mod task;

@@ -1,6 +1,10 @@
 //! No fd outlives its runtime: listeners, streams, sockets and the poller are
-//! all closed. One test in its own binary, so no other test opens fds
-//! meanwhile.
+//! all closed. Its own binary, and its tests take `SERIAL`, so no other
+//! test opens fds while one counts them.
+
+/// Held by every test here while it counts fds.
+#[cfg(target_os = "linux")]
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 #[cfg(target_os = "linux")]
 #[test]
@@ -11,6 +15,7 @@ fn runtime_closes_every_fd_it_opened() {
     fn open_fds() -> usize {
         std::fs::read_dir("/proc/self/fd").unwrap().count()
     }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let path = std::env::temp_dir().join(format!("ramen-leak-{}.sock", std::process::id()));
     let _ = std::fs::remove_file(&path);
     let before = open_fds();
@@ -54,4 +59,68 @@ fn runtime_closes_every_fd_it_opened() {
         before,
         "fds leaked by the runtime or its sockets"
     );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn signals_and_children_close_their_fds() {
+    use ramen::io::AsyncReadExt;
+    use ramen::process::{Command, Stdio};
+    use ramen::signal::{SignalKind, signal};
+
+    fn open_fds() -> usize {
+        std::fs::read_dir("/proc/self/fd").unwrap().count()
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // Warm-up: the signal self-pipe is process-wide, created with the first
+    // handler and never closed (two fds, once).
+    ramen::block_on(async {
+        drop(signal(SignalKind::user_defined1()).unwrap());
+    });
+    let before = open_fds();
+    {
+        let rt = ramen::Runtime::new().unwrap();
+        rt.block_on(async {
+            let mut usr1 = signal(SignalKind::user_defined1()).unwrap();
+            let _second = signal(SignalKind::user_defined1()).unwrap();
+            // SAFETY: ramen's SIGUSR1 handler is installed above.
+            unsafe { libc::raise(libc::SIGUSR1) };
+            assert_eq!(usr1.recv().await, Some(()));
+            // A child with three pipes (and a pidfd), read and awaited.
+            let mut child = Command::new("sh")
+                .args(["-c", "cat; echo err >&2"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            drop(child.stdin.take());
+            let mut out = Vec::new();
+            let mut stdout = child.stdout.take().unwrap();
+            stdout.read_to_end(&mut out).await.unwrap();
+            assert!(child.wait().await.unwrap().success());
+            // `output` (pipes inside), a missing program, a killed-on-drop
+            // child, and a child whose waiting task is cancelled with the
+            // runtime.
+            let out = Command::new("echo").arg("x").output().await.unwrap();
+            assert_eq!(out.stdout, b"x\n");
+            assert!(Command::new("/nonexistent/ramen").spawn().is_err());
+            let killed = Command::new("sleep")
+                .arg("10")
+                .stdout(Stdio::piped())
+                .kill_on_drop(true)
+                .spawn()
+                .unwrap();
+            drop(killed);
+            let mut waiting = Command::new("sleep")
+                .arg("10")
+                .kill_on_drop(true)
+                .spawn()
+                .unwrap();
+            let _detached = ramen::spawn(async move { waiting.wait().await });
+            ramen::yield_now().await;
+        });
+        drop(rt);
+    }
+    assert_eq!(open_fds(), before, "fds leaked by signals or children");
 }

@@ -549,3 +549,22 @@ fn sigterm_finishes_a_response_in_flight() {
     assert!(whole[body_at..] == big[..], "the whole file arrived");
     assert!(server.wait(Duration::from_secs(5)).success());
 }
+
+#[test]
+fn a_second_signal_during_the_drain_exits_at_once() {
+    let root = TempRoot::new("second");
+    root.write("big.bin", &vec![7u8; 16 << 20]);
+    let mut server = Server::start(&["--root", root.path(), "--grace-secs", "30"]);
+    let mut c = server.connect();
+    c.send(&get("/big.bin"));
+    let mut first = [0u8; 64];
+    c.reader.read_exact(&mut first).unwrap(); // a response stuck in flight
+    server.signal(libc::SIGTERM);
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(server.child.try_wait().unwrap().is_none(), "draining");
+    let started = Instant::now();
+    server.signal(libc::SIGINT); // the impatient second Ctrl-C
+    let status = server.wait(Duration::from_secs(5));
+    assert_eq!(status.code(), Some(130), "{status}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
