@@ -58,6 +58,8 @@
 //! | `io/fd.rs` | the fd registration every socket uses (deregistered before close), [`io::AsyncFd`] |
 //! | `io/traits.rs`, `io/ext.rs` | [`io::AsyncRead`] / [`io::AsyncWrite`] and their `.await` forms |
 //! | `io/buf_reader.rs` | [`io::BufReader`], `read_line`, `lines` |
+//! | `io/copy.rs`, `io/buf_writer.rs`, `io/seek.rs`, `io/stdio.rs` | [`io::copy`], [`io::copy_bidirectional`], [`io::BufWriter`], [`io::AsyncSeek`], [`io::stdout`] |
+//! | `fs/` | [`fs`]: files on the blocking pool, and why epoll cannot wait for them |
 //! | `net/tcp.rs`, `net/udp.rs`, `net/unix.rs` | [`net::TcpListener`], [`net::TcpStream`], [`net::UdpSocket`], [`net::UnixStream`] |
 //! | `net/split.rs`, `net/sys.rs` | `into_split` halves; the raw non-blocking `connect` |
 //! | `timers.rs` | the deadline map behind every sleep |
@@ -78,6 +80,7 @@ mod builder;
 mod context;
 mod diag;
 mod event_loop;
+pub mod fs;
 pub mod guide;
 mod inbox;
 pub mod io;
