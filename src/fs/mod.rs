@@ -1,4 +1,4 @@
-//! Files and directories: [`read`], [`write`], [`File`], ... on the blocking pool.
+//! Files and directories: [`read`], [`write()`], [`File`], ... on the blocking pool.
 //!
 //! **Naive approach:** register a file's fd with the reactor, like a socket,
 //! and read when epoll says "readable". **Its problem:** readiness means
@@ -15,7 +15,7 @@
 //!
 //! **What this module does:** every call runs on the runtime's blocking pool
 //! ([`spawn_blocking`]) and its result wakes the task — exactly tokio's
-//! `tokio::fs`. The one-shot functions ([`read`], [`write`], [`rename`], ...)
+//! `tokio::fs`. The one-shot functions ([`read`], [`write()`], [`rename`], ...)
 //! are one pool job each. [`File`] keeps an owned buffer and at most one job
 //! in flight (`file.rs` states the state machine), so it can implement the
 //! poll-based [`AsyncRead`](crate::io::AsyncRead) /
@@ -26,10 +26,17 @@
 //! Each pool job is a hand-off to another thread and a cross-thread wake
 //! back (a lock, a futex wake, an eventfd write to the sleeping loop), on
 //! top of the syscall itself. For small reads of a cached file that
-//! overhead dominates: measured on this project's 2-core CI box with
-//! `cargo run -p ramen-benches --release --bin fs_hop`, a 4 KiB read of a
-//! cached file costs about 1 µs with `std::fs` and about 10–20 µs through
-//! `ramen::fs::File` (see the CHANGELOG for the exact figures of the run).
+//! overhead dominates. Measured with
+//! `cargo run -p ramen-benches --release --bin fs_hop` (2 shared cores,
+//! load average ~11 at the time, best of 5; two runs):
+//!
+//! | ns per op | `std::fs` | `ramen::fs` | `tokio::fs` (current_thread) |
+//! |---|---|---|---|
+//! | 4 KiB `read` of a cached file | 700–1,400 | 14,000–19,000 | 31,000–34,000 |
+//! | `fs::read` of a 1 MiB file | 51,000–103,000 | 66,000–73,000 | 60,000–97,000 |
+//!
+//! A small read pays 10–30× the syscall; a big one hides the hop in the
+//! copy (the 1 MiB rows are within noise of each other).
 //! So: read big chunks (`fs::read` of a whole file is one job), wrap a
 //! [`File`] in a [`BufReader`](crate::io::BufReader) for line reading, and
 //! batch many small file operations into one [`spawn_blocking`] closure using
