@@ -18,6 +18,21 @@ const READS: usize = 20_000;
 const WHOLE: usize = 500;
 const ROUNDS: usize = 5;
 
+/// The async read loop, the same text for ramen's and tokio's `File` (each
+/// with its own extension traits in scope).
+macro_rules! timed_reads {
+    ($f:ident) => {{
+        let mut buf = [0u8; CHUNK];
+        let t = Instant::now();
+        for _ in 0..READS {
+            if $f.read(&mut buf).await.unwrap() == 0 {
+                $f.rewind().await.unwrap();
+            }
+        }
+        t.elapsed().as_nanos() as f64 / READS as f64
+    }};
+}
+
 fn std_reads(p: &Path) -> f64 {
     let mut f = std::fs::File::open(p).unwrap();
     let mut buf = [0u8; CHUNK];
@@ -34,14 +49,7 @@ fn ramen_reads(p: &Path) -> f64 {
     use ramen::io::{AsyncReadExt, AsyncSeekExt};
     ramen::block_on(async {
         let mut f = ramen::fs::File::open(p).await.unwrap();
-        let mut buf = [0u8; CHUNK];
-        let t = Instant::now();
-        for _ in 0..READS {
-            if f.read(&mut buf).await.unwrap() == 0 {
-                f.rewind().await.unwrap();
-            }
-        }
-        t.elapsed().as_nanos() as f64 / READS as f64
+        timed_reads!(f)
     })
 }
 
@@ -56,14 +64,7 @@ fn tokio_reads(p: &Path) -> f64 {
     use tokio::io::{AsyncReadExt, AsyncSeekExt};
     tokio_rt().block_on(async {
         let mut f = tokio::fs::File::open(p).await.unwrap();
-        let mut buf = [0u8; CHUNK];
-        let t = Instant::now();
-        for _ in 0..READS {
-            if f.read(&mut buf).await.unwrap() == 0 {
-                f.rewind().await.unwrap();
-            }
-        }
-        t.elapsed().as_nanos() as f64 / READS as f64
+        timed_reads!(f)
     })
 }
 
