@@ -62,6 +62,7 @@
 //! | `fs/` | [`fs`]: files on the blocking pool, and why epoll cannot wait for them |
 //! | `net/tcp.rs`, `net/udp.rs`, `net/unix.rs` | [`net::TcpListener`], [`net::TcpStream`], [`net::UdpSocket`], [`net::UnixStream`] |
 //! | `net/split.rs`, `net/sys.rs` | `into_split` halves; the raw non-blocking `connect` |
+//! | `net/borrowed.rs`, `net/tcp_socket.rs` | `split(&mut self)` halves; [`net::TcpSocket`] options before `bind`/`listen`/`connect`, `bind_reuseport` |
 //! | `timers.rs` | the deadline map behind every sleep |
 //! | `time.rs` | [`time::sleep`], [`time::timeout`], [`time::interval`] |
 //! | `blocking.rs` | [`spawn_blocking`]: the bounded pool of OS threads, and its shutdown |

@@ -86,6 +86,11 @@ enum State {
 /// Dropping a pending read, write or seek leaves the job running; the next
 /// operation on the file waits for it first. A dropped `read_exact` or
 /// `write_all` has moved an unreported number of bytes, as on a socket.
+///
+/// # Panics
+/// Reading, writing, seeking or syncing outside a ramen runtime panics (the
+/// jobs need its blocking pool), as [`spawn_blocking`] does; a `File` made
+/// with [`from_std`](File::from_std) outside one must be used inside one.
 pub struct File {
     std: Arc<std::fs::File>,
     state: State,

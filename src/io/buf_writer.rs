@@ -24,6 +24,11 @@ const DEFAULT_CAPACITY: usize = 8 * 1024;
 
 /// Adds a write buffer to any [`AsyncWrite`]; see the module docs.
 ///
+/// # Cancellation
+/// Nothing is lost when a write or flush future is dropped: queued bytes
+/// and the progress of a half-done flush live in the `BufWriter`, and the
+/// next flush resumes where it stopped.
+///
 /// ```
 /// use ramen::io::{AsyncWriteExt, BufWriter};
 /// ramen::block_on(async {
