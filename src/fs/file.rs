@@ -63,7 +63,10 @@ enum State {
 /// Implements [`AsyncRead`], [`AsyncWrite`] and [`AsyncSeek`]. Writes are
 /// buffered (up to 2 MiB per job): call [`flush`](crate::io::AsyncWriteExt::flush)
 /// or [`sync_all`](File::sync_all) before relying on the data being in the
-/// file, and to see a write error.
+/// file, and to see a write error. Unlike tokio's (`&self` behind a mutex),
+/// `sync_all`, `sync_data` and `set_len` take `&mut self`: a ramen `File`
+/// belongs to one task, and the borrow checker then rules out a second
+/// operation racing the one in flight.
 ///
 /// ```
 /// use ramen::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};

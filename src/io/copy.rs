@@ -110,7 +110,12 @@ impl CopyBuffer {
 }
 
 /// Copies everything `reader` yields into `writer`, then flushes; returns
-/// the byte count. See the module docs for errors.
+/// the byte count.
+///
+/// # Errors
+/// The first read or write error, as it is (a reset peer gives
+/// `ConnectionReset` or `BrokenPipe`); the bytes copied before it are not
+/// reported. A writer accepting 0 bytes gives `WriteZero`.
 ///
 /// ```
 /// ramen::block_on(async {
