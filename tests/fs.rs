@@ -172,3 +172,29 @@ fn errors_keep_their_kind_and_name_the_path() {
         fs::remove_dir_all(&dir).await.unwrap();
     });
 }
+
+/// Many small writes, each a separate pool job, land in order; a
+/// `BufReader` over a `File` reads them back line by line.
+#[test]
+fn small_writes_keep_their_order_and_read_back_as_lines() {
+    use ramen::io::{AsyncBufReadExt, BufReader};
+    let dir = temp_dir("order");
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("lines.txt");
+    ramen::block_on(async {
+        let mut f = File::create(&p).await.unwrap();
+        for i in 0..500 {
+            f.write_all(format!("line {i}\n").as_bytes()).await.unwrap();
+        }
+        f.shutdown().await.unwrap();
+        drop(f);
+        let mut lines = BufReader::new(File::open(&p).await.unwrap()).lines();
+        let mut n = 0;
+        while let Some(l) = lines.next_line().await.unwrap() {
+            assert_eq!(l, format!("line {n}"));
+            n += 1;
+        }
+        assert_eq!(n, 500);
+    });
+    std::fs::remove_dir_all(&dir).unwrap();
+}
