@@ -58,8 +58,11 @@
 //! | `io/fd.rs` | the fd registration every socket uses (deregistered before close), [`io::AsyncFd`] |
 //! | `io/traits.rs`, `io/ext.rs` | [`io::AsyncRead`] / [`io::AsyncWrite`] and their `.await` forms |
 //! | `io/buf_reader.rs` | [`io::BufReader`], `read_line`, `lines` |
+//! | `io/copy.rs`, `io/buf_writer.rs`, `io/seek.rs`, `io/stdio.rs` | [`io::copy`], [`io::copy_bidirectional`], [`io::BufWriter`], [`io::AsyncSeek`], [`io::stdout`] |
+//! | `fs/` | [`fs`]: files on the blocking pool, and why epoll cannot wait for them |
 //! | `net/tcp.rs`, `net/udp.rs`, `net/unix.rs` | [`net::TcpListener`], [`net::TcpStream`], [`net::UdpSocket`], [`net::UnixStream`] |
 //! | `net/split.rs`, `net/sys.rs` | `into_split` halves; the raw non-blocking `connect` |
+//! | `net/borrowed.rs`, `net/tcp_socket.rs` | `split(&mut self)` halves; [`net::TcpSocket`] options before `bind`/`listen`/`connect`, `bind_reuseport` |
 //! | `signal/` | [`signal`]: `ctrl_c`, `signal(kind)`: a process-wide handler, a self-pipe in the reactor |
 //! | `process/` | [`process`]: `Command`, `Child`: pipes in the reactor, exit through a pidfd or `SIGCHLD` |
 //! | `timers.rs` | the deadline map behind every sleep, and the runtime's clock |
@@ -82,6 +85,7 @@ mod builder;
 mod context;
 mod diag;
 mod event_loop;
+pub mod fs;
 pub mod guide;
 mod inbox;
 pub mod io;

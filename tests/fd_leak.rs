@@ -1,6 +1,6 @@
-//! No fd outlives its runtime: listeners, streams, sockets and the poller are
-//! all closed. Its own binary, and its tests take `SERIAL`, so no other
-//! test opens fds while one counts them.
+//! No fd outlives its runtime: listeners, streams, sockets, files, signal
+//! pipes, children's pipes and the poller are all closed. Its own binary, and
+//! its tests take `SERIAL`, so no other test opens fds while one counts them.
 
 /// Held by every test here while it counts fds.
 #[cfg(target_os = "linux")]
@@ -23,6 +23,21 @@ fn runtime_closes_every_fd_it_opened() {
         let rt = ramen::Runtime::new().unwrap();
         let p = path.clone();
         rt.block_on(async move {
+            // Files: open and close many; a File dropped right after a write
+            // keeps its fd only until its pool job ends (flushed here first).
+            let fp = std::env::temp_dir().join(format!("ramen-leak-{}.txt", std::process::id()));
+            for i in 0..100u32 {
+                let mut f = ramen::fs::File::create(&fp).await.unwrap();
+                f.write_u32(i).await.unwrap();
+                f.flush().await.unwrap();
+                let mut r = ramen::fs::File::open(&fp).await.unwrap();
+                assert_eq!(r.read_u32().await.unwrap(), i);
+            }
+            let mut d = ramen::fs::read_dir(std::env::temp_dir()).await.unwrap();
+            let _ = d.next_entry().await.unwrap();
+            drop(d);
+            ramen::fs::remove_file(&fp).await.unwrap();
+            let _sock = ramen::net::TcpSocket::new_v4().unwrap();
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             let mut c = TcpStream::connect(addr).await.unwrap();
@@ -51,7 +66,8 @@ fn runtime_closes_every_fd_it_opened() {
             ramen::yield_now().await;
             drop(TcpStream::connect("127.0.0.1:1").await); // refused: its socket closes too
         });
-        drop(rt);
+        // Waits for the blocking-pool threads the file jobs used to exit.
+        assert!(rt.shutdown_timeout(std::time::Duration::from_secs(10)));
     }
     let _ = std::fs::remove_file(&path);
     assert_eq!(

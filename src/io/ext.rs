@@ -62,6 +62,40 @@ pub trait AsyncReadExt: AsyncRead {
             start,
         }
     }
+
+    /// Reads until end of stream and appends it to `buf` if it is all UTF-8;
+    /// returns the byte count. Invalid UTF-8 is `InvalidData` and leaves
+    /// `buf` unchanged.
+    ///
+    /// # Cancellation
+    /// Not cancel-safe: bytes read before the drop are lost (they are added
+    /// to `buf` only at the end).
+    fn read_to_string<'a>(
+        &'a mut self,
+        buf: &'a mut String,
+    ) -> super::read_write_int::ReadToString<'a, Self>
+    where
+        Self: Unpin,
+    {
+        super::read_write_int::ReadToString::new(self, buf)
+    }
+
+    super::read_write_int::read_int_methods! {
+        read_u8 -> u8 = u8_be, "one byte";
+        read_i8 -> i8 = i8_be, "one byte";
+        read_u16 -> u16 = u16_be, "big-endian";
+        read_i16 -> i16 = i16_be, "big-endian";
+        read_u32 -> u32 = u32_be, "big-endian";
+        read_i32 -> i32 = i32_be, "big-endian";
+        read_u64 -> u64 = u64_be, "big-endian";
+        read_i64 -> i64 = i64_be, "big-endian";
+        read_u16_le -> u16 = u16_le, "little-endian";
+        read_i16_le -> i16 = i16_le, "little-endian";
+        read_u32_le -> u32 = u32_le, "little-endian";
+        read_i32_le -> i32 = i32_le, "little-endian";
+        read_u64_le -> u64 = u64_le, "little-endian";
+        read_i64_le -> i64 = i64_le, "little-endian";
+    }
 }
 
 impl<R: AsyncRead + ?Sized> AsyncReadExt for R {}
@@ -111,6 +145,23 @@ pub trait AsyncWriteExt: AsyncWrite {
         Self: Unpin,
     {
         Shutdown { writer: self }
+    }
+
+    super::read_write_int::write_int_methods! {
+        write_u8(u8) = to_be_bytes, "one byte";
+        write_i8(i8) = to_be_bytes, "one byte";
+        write_u16(u16) = to_be_bytes, "big-endian";
+        write_i16(i16) = to_be_bytes, "big-endian";
+        write_u32(u32) = to_be_bytes, "big-endian";
+        write_i32(i32) = to_be_bytes, "big-endian";
+        write_u64(u64) = to_be_bytes, "big-endian";
+        write_i64(i64) = to_be_bytes, "big-endian";
+        write_u16_le(u16) = to_le_bytes, "little-endian";
+        write_i16_le(i16) = to_le_bytes, "little-endian";
+        write_u32_le(u32) = to_le_bytes, "little-endian";
+        write_i32_le(i32) = to_le_bytes, "little-endian";
+        write_u64_le(u64) = to_le_bytes, "little-endian";
+        write_i64_le(i64) = to_le_bytes, "little-endian";
     }
 }
 

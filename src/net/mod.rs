@@ -15,6 +15,8 @@
 //! | `udp.rs` | [`UdpSocket`] |
 //! | `unix.rs` | [`UnixListener`], [`UnixStream`] |
 //! | `split.rs` | [`OwnedReadHalf`], [`OwnedWriteHalf`]: one stream, two tasks |
+//! | `borrowed.rs` | [`ReadHalf`], [`WriteHalf`]: `split(&mut self)`, one stream, both directions in one task |
+//! | `tcp_socket.rs` | [`TcpSocket`]: socket options before `bind`/`listen`/`connect`; `TcpListener::bind_reuseport` |
 //! | `sys.rs` | the raw `socket`/`connect` calls std lacks (non-blocking connect) |
 //!
 //! Name resolution (`impl ToSocketAddrs`) uses std's resolver, which blocks
@@ -68,14 +70,18 @@ macro_rules! impl_stream_io {
     };
 }
 
+mod borrowed;
 mod split;
 mod sys;
 mod tcp;
+mod tcp_socket;
 mod udp;
 mod unix;
 
+pub use borrowed::{ReadHalf, WriteHalf};
 pub use split::{OwnedReadHalf, OwnedWriteHalf};
 pub use tcp::{TcpListener, TcpStream};
+pub use tcp_socket::TcpSocket;
 pub use udp::UdpSocket;
 pub use unix::{UnixListener, UnixStream};
 

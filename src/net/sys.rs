@@ -180,3 +180,20 @@ pub(crate) fn start_connect(fd: &OwnedFd, addr: &RawAddr) -> io::Result<bool> {
         _ => Err(e),
     }
 }
+
+/// `bind(2)` of a socket to `addr`.
+pub(crate) fn bind(fd: &impl AsRawFd, addr: &RawAddr) -> io::Result<()> {
+    // SAFETY: the pointer and length describe `addr.storage`, initialised
+    // and alive across the call.
+    let r = unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            (&raw const addr.storage).cast::<libc::sockaddr>(),
+            addr.len,
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}

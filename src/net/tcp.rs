@@ -157,6 +157,13 @@ impl TcpStream {
     pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
         super::split::split(self.io.map(StreamInner::Tcp))
     }
+
+    /// Borrowed halves for reading and writing at once within one task
+    /// (e.g. both directions in a `join!`); no allocation, and the stream is
+    /// usable again once they are dropped. See [`ReadHalf`](super::ReadHalf).
+    pub fn split(&mut self) -> (super::ReadHalf<'_>, super::WriteHalf<'_>) {
+        super::borrowed::split(&self.io)
+    }
 }
 
 impl_stream_io!(TcpStream);

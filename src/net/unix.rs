@@ -119,6 +119,11 @@ impl UnixStream {
     pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
         super::split::split(self.io.map(StreamInner::Unix))
     }
+
+    /// Borrowed halves; see [`TcpStream::split`](super::TcpStream::split).
+    pub fn split(&mut self) -> (super::ReadHalf<'_>, super::WriteHalf<'_>) {
+        super::borrowed::split(&self.io)
+    }
 }
 
 impl_stream_io!(UnixStream);
