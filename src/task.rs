@@ -358,6 +358,16 @@ impl<T> JoinHandle<T> {
         self.raw.abort();
     }
 
+    /// A way to abort the task that does not own the handle (for
+    /// `JoinSet::spawn_blocking`, whose watcher task owns it).
+    pub(crate) fn abort_fn(&self) -> Box<dyn Fn()>
+    where
+        T: 'static,
+    {
+        let raw = self.raw.clone();
+        Box::new(move || raw.abort())
+    }
+
     /// Whether the task has finished (with output, panic or cancellation).
     pub fn is_finished(&self) -> bool {
         self.raw.is_finished()
