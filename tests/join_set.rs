@@ -100,14 +100,17 @@ fn abort_all_cancels_a_queued_blocking_job() {
         .unwrap();
     rt.block_on(async {
         let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let (started_tx, started) = std::sync::mpsc::channel::<()>();
         let mut set = JoinSet::new();
         // Occupies the only thread until we let it go.
         set.spawn_blocking(move || {
+            started_tx.send(()).unwrap();
             rx.recv().unwrap();
             1
         });
         set.spawn_blocking(|| 2); // queued behind it
-        ramen::yield_now().await;
+        // Blocks this thread briefly: the job only needs its own thread.
+        started.recv().unwrap();
         set.abort_all();
         tx.send(()).unwrap();
         let mut results = Vec::new();
