@@ -392,8 +392,9 @@ impl Core {
     /// Moves remote wakes into the run queue. Their `SCHEDULED` bit was set
     /// by the waker, so each is a single entry.
     fn drain_inbox(&self) {
+        let mut spawns = Vec::new();
         let mut buf = self.remote_buf.borrow_mut();
-        self.inbox.drain_into(&mut buf);
+        self.inbox.drain_all(&mut buf, &mut spawns);
         if !buf.is_empty() {
             let n = buf.len() as u64;
             if self.diag.recorder.is_some() {
@@ -408,6 +409,12 @@ impl Core {
                 .remote_wakes
                 .set(self.metrics.remote_wakes.get() + n);
             self.run_queue.extend(buf.drain(..));
+        }
+        drop(buf);
+        // Tasks spawned through a `Handle` (see `handle.rs`): each spawns
+        // itself onto this runtime, which is current here.
+        for spawn in spawns {
+            spawn();
         }
     }
 
@@ -471,6 +478,11 @@ enum Phase {
 }
 
 impl Core {
+    /// A `Send` handle to this runtime (its inbox), for `Handle`.
+    pub(crate) fn handle(&self) -> crate::Handle {
+        crate::Handle::new(self.inbox.clone())
+    }
+
     pub(crate) fn spawner(&self) -> crate::Spawner {
         // The thread-local holds a plain pointer, not the `Rc`; spawners
         // reach the core through a weak self-reference made at build time.

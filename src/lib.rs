@@ -53,6 +53,7 @@
 //! | `task.rs` | a task's cell (future → output), [`JoinHandle`], [`JoinError`] |
 //! | `waker.rs` | the hand-written `RawWakerVTable` and the task's atomic wake state |
 //! | `inbox.rs` | wakes from other threads, and how the sleeping loop is woken |
+//! | `handle.rs`, `handle/remote.rs` | [`Handle`]: spawn onto a runtime from any thread; the `Send` [`RemoteJoinHandle`] |
 //! | `context.rs` | "which runtime runs on this thread" (a thread-local) |
 //! | `reactor.rs` | epoll/kqueue through `polling`: sources, readiness, `wait` |
 //! | `io/fd.rs` | the fd registration every socket uses (deregistered before close), [`io::AsyncFd`] |
@@ -79,6 +80,7 @@ mod context;
 mod diag;
 mod event_loop;
 pub mod guide;
+mod handle;
 mod inbox;
 pub mod io;
 mod join;
@@ -106,6 +108,7 @@ struct ReadmeDoctests;
 pub use builder::{
     Builder, DEFAULT_BLOCKING_KEEP_ALIVE, DEFAULT_BUDGET, DEFAULT_MAX_BLOCKING_THREADS,
 };
+pub use handle::{Handle, RemoteJoinHandle, TryCurrentError};
 #[doc(hidden)]
 pub use join::__private;
 pub use metrics::Metrics;
