@@ -68,6 +68,7 @@
 //! | `join.rs` | [`join!`]: several futures at once inside one task |
 //! | `select.rs` | [`select`], [`select_all`], [`Either`]: the first to finish wins |
 //! | `task_set.rs` | [`JoinSet`]: many tasks, joined in completion order, aborted on drop |
+//! | `workers.rs` | [`workers`]: N threads, a runtime each (thread per core), pinning, first panic stops all |
 //! | `metrics.rs` | counters: polls, wakes, reactor waits, forced yields |
 //! | `diag/` | slow-poll detector, watchdog, stall explanation, trace recorder, ASCII timeline |
 //! | `event_loop/timed.rs` | the loop's diagnostics hooks (timed polls, stall check), all cold |
@@ -98,6 +99,7 @@ mod task_set;
 pub mod time;
 mod timers;
 mod waker;
+mod workers;
 
 pub use blocking::spawn_blocking;
 /// The README's code, compiled and run as a doctest so it cannot rot.
@@ -117,3 +119,4 @@ pub use select::{Either, Select, SelectAll, select, select_all};
 pub use spawn::{Spawner, TaskBuilder, YieldNow, spawn, spawner, yield_now};
 pub use task::{JoinError, JoinHandle};
 pub use task_set::JoinSet;
+pub use workers::{StopHandle, Worker, WorkerError, Workers, workers};
