@@ -14,6 +14,13 @@
 //! registered, in `std::thread::park` (`Thread::unpark`, one futex wake).
 //! While the loop is busy, remote wakes cost a lock and no syscall.
 //!
+//! The same queue carries *spawn requests* from [`Handle::spawn`](crate::Handle::spawn)
+//! (a second list under the same lock, with the same park rule): the loop
+//! runs them on its thread, where they become ordinary tasks. Once the
+//! runtime has shut down, [`Inbox::push_spawn`] refuses them and
+//! [`Inbox::close`] drops the ones still queued, so each spawner's handle
+//! resolves as cancelled instead of waiting forever.
+//!
 //! # Why this ordering cannot lose a wake
 //! Both sides take the same lock. Either the pusher's critical section comes
 //! first, and the loop's [`Inbox::park`] sees a non-empty queue and does not
@@ -303,6 +310,43 @@ mod loom_models {
                 }
             }
             assert_eq!(got, vec![TaskRef { key: 3, id: 9 }]);
+            remote.join().unwrap();
+        });
+    }
+
+    /// Model 4 for spawn requests: the loop never sleeps while a spawn is
+    /// queued (fails, as a loom deadlock, if `park` only checks the wake
+    /// queue).
+    #[test]
+    fn park_never_sleeps_on_a_spawn() {
+        loom::model(|| {
+            let notify = Arc::new(loom::sync::Notify::new());
+            let inbox = Arc::new(Inbox::new(
+                1,
+                Box::new(LoomUnpark(notify.clone())),
+                Box::new(NoopUnpark),
+            ));
+            let ran = Arc::new(AtomicBool::new(false));
+            let remote = {
+                let (inbox, ran) = (inbox.clone(), ran.clone());
+                thread::spawn(move || {
+                    let spawn = Box::new(move || ran.store(true, Ordering::Relaxed));
+                    assert!(inbox.push_spawn(spawn).is_ok());
+                })
+            };
+            let (mut tasks, mut spawns) = (Vec::new(), Vec::new());
+            while spawns.is_empty() {
+                inbox.drain_all(&mut tasks, &mut spawns);
+                if spawns.is_empty() && inbox.park(Sleep::Reactor) {
+                    notify.wait();
+                    inbox.unparked();
+                }
+            }
+            for spawn in spawns.drain(..) {
+                spawn();
+            }
+            assert!(ran.load(Ordering::Relaxed));
+            assert!(tasks.is_empty());
             remote.join().unwrap();
         });
     }
