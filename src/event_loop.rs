@@ -15,7 +15,9 @@
 //! - Only this thread touches `Core`: it is reached through `Rc` and the
 //!   thread-local in `context.rs`, never from a waker.
 //! - A task is polled only via a [`TaskRef`] whose id matches its slot.
-//! - When a `Runtime` drops, every task's future is dropped here, on this thread.
+//! - When a `Runtime` drops, every task's future is dropped here, on this
+//!   thread — also tasks that destructors spawn meanwhile, which the drain
+//!   loop in `cancel_all` takes in later batches (never a nested call).
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;

@@ -11,6 +11,13 @@
 //! handle sees the *same* allocation as `Rc<dyn Joinable<T>>` (take the output).
 //! Polls run under `catch_unwind`, so a panic becomes a [`JoinError`].
 //!
+//! Panics follow tokio's rules: a task that panics has its future dropped
+//! *during* the unwind (its destructors see `thread::panicking()`); a future
+//! that panics while being dropped (also when aborted or cancelled) makes the
+//! task a panicked one; and an output whose destructor panics when nobody
+//! reads it — its handle dropped — is contained and reported on stderr, never
+//! unwound into the loop or into whoever dropped the handle.
+//!
 //! The cell is an `Rc`, not an `Arc`: futures never leave the runtime thread.
 //! Only the small [`Header`] (see `waker.rs`) is shared with other threads.
 
@@ -349,7 +356,8 @@ impl<T> JoinHandle<T> {
 
     /// Cancels the task at its next scheduling point: its future is dropped
     /// (running its destructors) by the time the caller has yielded once, and
-    /// awaiting the handle gives a [`JoinError::is_cancelled`] error. Aborting
+    /// awaiting the handle gives a [`JoinError::is_cancelled`] error (or
+    /// [`JoinError::is_panic`] if dropping the future panicked). Aborting
     /// a finished task does nothing; its output is kept.
     ///
     /// A task can only be stopped at an `.await`: a task stuck in a loop that
