@@ -191,3 +191,24 @@ fn current_outside_a_runtime() {
     assert!(msg.contains("ramen::block_on"), "{msg}");
     assert!(msg.contains("Runtime::handle"), "{msg}");
 }
+
+#[test]
+fn handle_types_cross_threads() {
+    fn send_sync_clone<T: Send + Sync + Clone>() {}
+    fn send<T: Send>() {}
+    send_sync_clone::<Handle>();
+    send::<RemoteJoinHandle<String>>();
+}
+
+/// Spawning through the handle from the runtime's own thread works too (the
+/// request goes through the inbox like any other), and the task sees the
+/// same runtime.
+#[test]
+fn spawn_through_the_handle_from_inside_the_runtime() {
+    let (outer, inner) = ramen::block_on(async {
+        let handle = Handle::current();
+        let h = handle.spawn(async { Handle::current().runtime_id() });
+        (handle.runtime_id(), h.await.unwrap())
+    });
+    assert_eq!(outer, inner);
+}
