@@ -15,7 +15,9 @@
 //! - Only this thread touches `Core`: it is reached through `Rc` and the
 //!   thread-local in `context.rs`, never from a waker.
 //! - A task is polled only via a [`TaskRef`] whose id matches its slot.
-//! - When a `Runtime` drops, every task's future is dropped here, on this thread.
+//! - When a `Runtime` drops, every task's future is dropped here, on this
+//!   thread — also tasks that destructors spawn meanwhile, which the drain
+//!   loop in `cancel_all` takes in later batches (never a nested call).
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -62,7 +64,7 @@ pub(crate) struct Core {
     pub(crate) reactor: Rc<Reactor>,
     pub(crate) timers: Rc<Timers>,
     next_task_id: Cell<u64>,
-    shutting_down: Cell<bool>,
+    phase: Cell<Phase>,
     remote_buf: RefCell<Vec<TaskRef>>,
     /// Headers of finished tasks, reused by `spawn` (see `recycle_header`).
     header_pool: RefCell<Vec<Arc<Header>>>,
@@ -100,7 +102,7 @@ impl Core {
             reactor: Rc::new(Reactor::new(poller)),
             timers,
             next_task_id: Cell::new(1),
-            shutting_down: Cell::new(false),
+            phase: Cell::new(Phase::Running),
             remote_buf: RefCell::new(Vec::new()),
             header_pool: RefCell::new(Vec::new()),
             blocking: std::cell::OnceCell::new(),
@@ -219,7 +221,7 @@ impl Core {
     /// it (a header still shared is simply dropped).
     pub(crate) fn recycle_header(&self, header: Arc<Header>) {
         const MAX_POOLED: usize = 16 * 1024;
-        if header.runtime_id() != self.id || self.shutting_down.get() {
+        if header.runtime_id() != self.id || self.phase.get() != Phase::Running {
             return;
         }
         let mut pool = self.header_pool.borrow_mut();
@@ -266,15 +268,21 @@ impl Core {
         };
         let header = self.new_header(task);
         let cell = TaskCell::new(header, TaskMeta { id, name, location }, future);
-        if self.shutting_down.get() {
-            // A destructor spawned during shutdown: the task is cancelled at
-            // once instead of being queued into a loop that no longer runs.
-            drop(tasks);
-            cell.cancel();
-            return JoinHandle::new(cell, id);
-        }
         entry.insert(cell.clone());
         drop(tasks);
+        match self.phase.get() {
+            Phase::Running => {}
+            // A destructor spawned during shutdown: the drain loop in
+            // `shutdown` cancels it in a later batch. Never cancelled right
+            // here: a chain of such spawns would recurse once per link.
+            Phase::ShuttingDown => return JoinHandle::new(cell, id),
+            // Spawned after shutdown (from a destructor of the core's own
+            // fields): cancel it, through the same loop.
+            Phase::Closed => {
+                self.cancel_all();
+                return JoinHandle::new(cell, id);
+            }
+        }
         if self.diag.recorder.is_some() {
             let label = cell.meta().to_string();
             self.diag.record(EventKind::Spawn { task: id, label });
@@ -410,8 +418,9 @@ impl Core {
     /// Moves remote wakes into the run queue. Their `SCHEDULED` bit was set
     /// by the waker, so each is a single entry.
     fn drain_inbox(&self) {
+        let mut spawns = Vec::new();
         let mut buf = self.remote_buf.borrow_mut();
-        self.inbox.drain_into(&mut buf);
+        self.inbox.drain_all(&mut buf, &mut spawns);
         if !buf.is_empty() {
             let n = buf.len() as u64;
             if self.diag.recorder.is_some() {
@@ -427,11 +436,16 @@ impl Core {
                 .set(self.metrics.remote_wakes.get() + n);
             self.run_queue.extend(buf.drain(..));
         }
+        drop(buf);
+        // Tasks spawned through a `Handle` (see `handle.rs`): each spawns
+        // itself onto this runtime, which is current here.
+        for spawn in spawns {
+            spawn();
+        }
     }
 
     /// Cancels every task (dropping its future here), timer and waiter.
     pub(crate) fn shutdown(&self) {
-        self.shutting_down.set(true);
         self.inbox.close();
         // Queued blocking jobs are cancelled; running ones are not waited for.
         // A pool is made if absent (it has no threads) so that a destructor
@@ -441,8 +455,26 @@ impl Core {
             .blocking
             .get_or_init(|| crate::blocking::Pool::new(config));
         pool.close();
-        // Tasks' destructors may wake or spawn; `spawn` cancels at once while
-        // shutting down, so this loop ends. Drain in batches to stay O(n).
+        self.cancel_all();
+        self.run_queue.clear();
+        self.deferred.borrow_mut().clear();
+        self.deferred_tasks.borrow_mut().clear();
+        self.header_pool.borrow_mut().clear();
+        self.timers.clear();
+        self.reactor.clear_wakers();
+    }
+
+    /// The shutdown drain loop: `Running`/`Closed` → `ShuttingDown` →
+    /// `Closed`. Tasks' destructors may wake or spawn; a task spawned
+    /// meanwhile lands in the slab and is cancelled by a later batch, so a
+    /// chain of n spawns costs n iterations, not n nested calls. Batches
+    /// keep it O(n).
+    fn cancel_all(&self) {
+        debug_assert!(
+            self.phase.get() != Phase::ShuttingDown,
+            "the drain loop is not re-entered"
+        );
+        self.phase.set(Phase::ShuttingDown);
         loop {
             let batch: Vec<Rc<dyn Runnable>> = self.tasks.borrow_mut().drain().collect();
             if batch.is_empty() {
@@ -452,17 +484,31 @@ impl Core {
                 task.cancel();
             }
         }
-        self.run_queue.clear();
-        self.deferred.borrow_mut().clear();
-        self.deferred_tasks.borrow_mut().clear();
-        self.header_pool.borrow_mut().clear();
-        self.timers.clear();
-        self.reactor.clear_wakers();
-        self.shutting_down.set(false);
+        self.phase.set(Phase::Closed);
     }
 }
 
+/// A runtime's phase, for `spawn` and the header pool. Transitions:
+/// `Running → ShuttingDown → Closed` (`Runtime::drop`), and
+/// `Closed → ShuttingDown → Closed` (a spawn after shutdown, cancelled at
+/// once). Nothing returns to `Running`: a dropped runtime stays dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// The loop may run: spawned tasks are queued.
+    Running,
+    /// The drain loop is cancelling tasks: spawned tasks wait in the slab
+    /// for its next batch.
+    ShuttingDown,
+    /// Every task has been cancelled.
+    Closed,
+}
+
 impl Core {
+    /// A `Send` handle to this runtime (its inbox), for `Handle`.
+    pub(crate) fn handle(&self) -> crate::Handle {
+        crate::Handle::new(self.inbox.clone())
+    }
+
     pub(crate) fn spawner(&self) -> crate::Spawner {
         // The thread-local holds a plain pointer, not the `Rc`; spawners
         // reach the core through a weak self-reference made at build time.

@@ -14,6 +14,13 @@
 //! registered, in `std::thread::park` (`Thread::unpark`, one futex wake).
 //! While the loop is busy, remote wakes cost a lock and no syscall.
 //!
+//! The same queue carries *spawn requests* from [`Handle::spawn`](crate::Handle::spawn)
+//! (a second list under the same lock, with the same park rule): the loop
+//! runs them on its thread, where they become ordinary tasks. Once the
+//! runtime has shut down, [`Inbox::push_spawn`] refuses them and
+//! [`Inbox::close`] drops the ones still queued, so each spawner's handle
+//! resolves as cancelled instead of waiting forever.
+//!
 //! # Why this ordering cannot lose a wake
 //! Both sides take the same lock. Either the pusher's critical section comes
 //! first, and the loop's [`Inbox::park`] sees a non-empty queue and does not
@@ -83,8 +90,15 @@ impl Unpark for ThreadUnpark {
     }
 }
 
+/// A task spawned from another thread through a [`Handle`](crate::Handle):
+/// run on the runtime thread, where it spawns the task (see `handle.rs`).
+/// Dropping it unrun cancels that task's join handle.
+pub(crate) type RemoteSpawn = Box<dyn FnOnce() + Send>;
+
 struct InboxState {
     queue: Vec<TaskRef>,
+    /// Spawns from other threads, FIFO (`Handle::spawn`).
+    spawns: Vec<RemoteSpawn>,
     /// The loop is (about to be) asleep, and where.
     parked: Option<Sleep>,
     /// An unpark was already sent for this park: one is enough.
@@ -114,6 +128,7 @@ impl Inbox {
             runtime_id,
             state: Mutex::new(InboxState {
                 queue: Vec::new(),
+                spawns: Vec::new(),
                 parked: None,
                 notified: false,
                 closed: false,
@@ -133,12 +148,30 @@ impl Inbox {
     /// Queues `task` for the runtime thread; unparks the loop if it sleeps.
     /// Returns whether an unpark (a syscall) was issued.
     pub(crate) fn push(&self, task: TaskRef) -> bool {
+        self.push_with(|state| state.queue.push(task))
+            .unwrap_or(false)
+    }
+
+    /// Queues a spawn for the runtime thread, like [`Inbox::push`]. Gives
+    /// it back if the runtime has shut down: the caller drops it (outside
+    /// any lock), which cancels the task.
+    pub(crate) fn push_spawn(&self, spawn: RemoteSpawn) -> Result<(), RemoteSpawn> {
+        let mut spawn = Some(spawn);
+        match self.push_with(|state| state.spawns.extend(spawn.take())) {
+            Some(_) => Ok(()),
+            None => Err(spawn.expect("not queued")),
+        }
+    }
+
+    /// Runs `add` under the lock unless the inbox is closed (`None`), then
+    /// unparks the loop if it sleeps; `Some(whether it unparked)`.
+    fn push_with(&self, add: impl FnOnce(&mut InboxState)) -> Option<bool> {
         let must_unpark = {
             let mut state = lock(&self.state);
             if state.closed {
-                return false;
+                return None;
             }
-            state.queue.push(task);
+            add(&mut state);
             self.has_items.store(true, Ordering::Release);
             let must = if state.notified { None } else { state.parked };
             state.notified |= must.is_some();
@@ -149,16 +182,32 @@ impl Inbox {
             Some(Sleep::Thread) => self.unpark_thread.unpark(),
             None => {}
         }
-        must_unpark.is_some()
+        Some(must_unpark.is_some())
     }
 
-    /// Moves every queued task into `out` (runtime thread only).
-    pub(crate) fn drain_into(&self, out: &mut Vec<TaskRef>) {
+    /// Moves every queued task into `tasks` and every queued spawn into
+    /// `spawns` (runtime thread only).
+    pub(crate) fn drain_all(&self, tasks: &mut Vec<TaskRef>, spawns: &mut Vec<RemoteSpawn>) {
         if !self.has_items.load(Ordering::Acquire) {
             return;
         }
         let mut state = lock(&self.state);
         self.has_items.store(false, Ordering::Relaxed);
+        tasks.append(&mut state.queue);
+        spawns.append(&mut state.spawns);
+    }
+
+    /// Moves every queued task into `out`, leaving spawns queued (loom
+    /// models; the loop uses [`Inbox::drain_all`]).
+    #[cfg_attr(not(loom), allow(dead_code))]
+    pub(crate) fn drain_into(&self, out: &mut Vec<TaskRef>) {
+        if !self.has_items.load(Ordering::Acquire) {
+            return;
+        }
+        let mut state = lock(&self.state);
+        // Spawns are left for `drain_all`: keep the hint up for them.
+        self.has_items
+            .store(!state.spawns.is_empty(), Ordering::Relaxed);
         out.append(&mut state.queue);
     }
 
@@ -166,7 +215,7 @@ impl Inbox {
     /// unparked) if work arrived meanwhile: the caller must not sleep then.
     pub(crate) fn park(&self, how: Sleep) -> bool {
         let mut state = lock(&self.state);
-        if !state.queue.is_empty() {
+        if !state.queue.is_empty() || !state.spawns.is_empty() {
             return false;
         }
         state.parked = Some(how);
@@ -180,12 +229,18 @@ impl Inbox {
         state.notified = false;
     }
 
-    /// The runtime shut down: later pushes are dropped (a stale waker is harmless).
+    /// The runtime shut down: later pushes are dropped (a stale waker is
+    /// harmless) and later spawns refused. Queued spawns are dropped here,
+    /// outside the lock (each cancels its task's join handle).
     pub(crate) fn close(&self) {
-        let mut state = lock(&self.state);
-        state.closed = true;
-        state.queue.clear();
-        self.has_items.store(false, Ordering::Relaxed);
+        let spawns = {
+            let mut state = lock(&self.state);
+            state.closed = true;
+            state.queue.clear();
+            self.has_items.store(false, Ordering::Relaxed);
+            std::mem::take(&mut state.spawns)
+        };
+        drop(spawns);
     }
 }
 
@@ -255,6 +310,43 @@ mod loom_models {
                 }
             }
             assert_eq!(got, vec![TaskRef { key: 3, id: 9 }]);
+            remote.join().unwrap();
+        });
+    }
+
+    /// Model 4 for spawn requests: the loop never sleeps while a spawn is
+    /// queued (fails, as a loom deadlock, if `park` only checks the wake
+    /// queue).
+    #[test]
+    fn park_never_sleeps_on_a_spawn() {
+        loom::model(|| {
+            let notify = Arc::new(loom::sync::Notify::new());
+            let inbox = Arc::new(Inbox::new(
+                1,
+                Box::new(LoomUnpark(notify.clone())),
+                Box::new(NoopUnpark),
+            ));
+            let ran = Arc::new(AtomicBool::new(false));
+            let remote = {
+                let (inbox, ran) = (inbox.clone(), ran.clone());
+                thread::spawn(move || {
+                    let spawn = Box::new(move || ran.store(true, Ordering::Relaxed));
+                    assert!(inbox.push_spawn(spawn).is_ok());
+                })
+            };
+            let (mut tasks, mut spawns) = (Vec::new(), Vec::new());
+            while spawns.is_empty() {
+                inbox.drain_all(&mut tasks, &mut spawns);
+                if spawns.is_empty() && inbox.park(Sleep::Reactor) {
+                    notify.wait();
+                    inbox.unparked();
+                }
+            }
+            for spawn in spawns.drain(..) {
+                spawn();
+            }
+            assert!(ran.load(Ordering::Relaxed));
+            assert!(tasks.is_empty());
             remote.join().unwrap();
         });
     }

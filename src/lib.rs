@@ -53,6 +53,7 @@
 //! | `task.rs` | a task's cell (future → output), [`JoinHandle`], [`JoinError`] |
 //! | `waker.rs` | the hand-written `RawWakerVTable` and the task's atomic wake state |
 //! | `inbox.rs` | wakes from other threads, and how the sleeping loop is woken |
+//! | `handle.rs`, `handle/remote.rs` | [`Handle`]: spawn onto a runtime from any thread; the `Send` [`RemoteJoinHandle`] |
 //! | `context.rs` | "which runtime runs on this thread" (a thread-local) |
 //! | `reactor.rs` | epoll/kqueue through `polling`: sources, readiness, `wait` |
 //! | `io/fd.rs` | the fd registration every socket uses (deregistered before close), [`io::AsyncFd`] |
@@ -74,6 +75,7 @@
 //! | `join.rs` | [`join!`]: several futures at once inside one task |
 //! | `select.rs` | [`select`], [`select_all`], [`Either`]: the first to finish wins |
 //! | `task_set.rs` | [`JoinSet`]: many tasks, joined in completion order, aborted on drop |
+//! | `workers.rs` | [`workers`]: N threads, a runtime each (thread per core), pinning, first panic stops all |
 //! | `metrics.rs` | counters: polls, wakes, reactor waits, forced yields |
 //! | `diag/` | slow-poll detector, watchdog, stall explanation, trace recorder, ASCII timeline |
 //! | `event_loop/timed.rs` | the loop's diagnostics hooks (timed polls, stall check), all cold |
@@ -87,6 +89,7 @@ mod diag;
 mod event_loop;
 pub mod fs;
 pub mod guide;
+mod handle;
 mod inbox;
 pub mod io;
 mod join;
@@ -106,6 +109,7 @@ mod task_set;
 pub mod time;
 mod timers;
 mod waker;
+mod workers;
 
 pub use blocking::spawn_blocking;
 /// The README's code, compiled and run as a doctest so it cannot rot.
@@ -116,6 +120,7 @@ struct ReadmeDoctests;
 pub use builder::{
     Builder, DEFAULT_BLOCKING_KEEP_ALIVE, DEFAULT_BUDGET, DEFAULT_MAX_BLOCKING_THREADS,
 };
+pub use handle::{Handle, RemoteJoinHandle, TryCurrentError};
 #[doc(hidden)]
 pub use join::__private;
 pub use metrics::Metrics;
@@ -124,3 +129,4 @@ pub use select::{Either, Select, SelectAll, select, select_all};
 pub use spawn::{Spawner, TaskBuilder, YieldNow, spawn, spawner, yield_now};
 pub use task::{JoinError, JoinHandle};
 pub use task_set::JoinSet;
+pub use workers::{StopHandle, Worker, WorkerError, Workers, workers};

@@ -104,6 +104,12 @@ impl Runtime {
         crate::Spawner::new(Rc::downgrade(&self.core))
     }
 
+    /// A `Send + Sync` handle that spawns onto this runtime from any thread
+    /// (see [`Handle`](crate::Handle)).
+    pub fn handle(&self) -> crate::Handle {
+        self.core.handle()
+    }
+
     /// Counters of what this runtime has done so far.
     pub fn metrics(&self) -> crate::Metrics {
         self.core.metrics.snapshot(&self.core)

@@ -11,6 +11,13 @@
 //! handle sees the *same* allocation as `Rc<dyn Joinable<T>>` (take the output).
 //! Polls run under `catch_unwind`, so a panic becomes a [`JoinError`].
 //!
+//! Panics follow tokio's rules: a task that panics has its future dropped
+//! *during* the unwind (its destructors see `thread::panicking()`); a future
+//! that panics while being dropped (also when aborted or cancelled) makes the
+//! task a panicked one; and an output whose destructor panics when nobody
+//! reads it — its handle dropped — is contained and reported on stderr, never
+//! unwound into the loop or into whoever dropped the handle.
+//!
 //! The cell is an `Rc`, not an `Arc`: futures never leave the runtime thread.
 //! Only the small [`Header`] (see `waker.rs`) is shared with other threads.
 
@@ -26,6 +33,10 @@ use std::task::{Context, Poll, Waker};
 
 use crate::loom::Arc;
 use crate::waker::Header;
+
+mod join_error;
+
+pub use join_error::JoinError;
 
 /// Who a task is, for people: printed in panics, warnings and traces.
 pub(crate) struct TaskMeta {
@@ -64,6 +75,17 @@ pub(crate) trait Joinable<T> {
     fn detach(&self);
 }
 
+/// Where a task is in its life. All transitions happen on the runtime thread:
+///
+/// ```text
+/// Running ──finish──► Finished ──poll_join / detach──► Consumed
+///    │                                                    ▲
+///    └────────finish, nobody holds the handle─────────────┘
+/// ```
+/// `finish` (completion, panic, abort or shutdown) first drops the future in
+/// place, so the stage is briefly `Consumed` before `Finished` is stored; a
+/// poll that panics drops the future during the unwind (see [`DropOnUnwind`]),
+/// so `finish` then starts from `Consumed`. Nothing leaves `Consumed`.
 enum Stage<F: Future> {
     Running(F),
     Finished(Result<F::Output, JoinError>),
@@ -81,6 +103,20 @@ pub(crate) struct TaskCell<F: Future> {
     has_handle: Cell<bool>,
 }
 
+/// Drops a task's future if its poll unwinds: the future is dropped *during*
+/// the unwind, inside `catch_unwind`, so its destructors see
+/// `std::thread::panicking() == true`, as in tokio. `mem::forget` on the
+/// normal path.
+struct DropOnUnwind<'a, F: Future>(&'a mut Stage<F>);
+
+impl<F: Future> Drop for DropOnUnwind<'_, F> {
+    fn drop(&mut self) {
+        // A destructor that panics here panics during a panic: Rust aborts
+        // the process, exactly as it would in tokio or in any unwinding code.
+        *self.0 = Stage::Consumed;
+    }
+}
+
 impl<F: Future> TaskCell<F> {
     pub(crate) fn new(header: Arc<Header>, meta: TaskMeta, future: F) -> Rc<Self> {
         Rc::new(TaskCell {
@@ -94,12 +130,20 @@ impl<F: Future> TaskCell<F> {
     }
 
     /// Drops the future in place (it is pinned: it may not be moved out),
-    /// then stores `output`. A panicking destructor is caught and reported.
+    /// then stores `output`. If dropping the future panics, the task *is* a
+    /// panicked task (tokio's rule): the output becomes that panic.
     fn finish(&self, stage: &mut Stage<F>, output: Result<F::Output, JoinError>) {
+        debug_assert!(
+            matches!(*stage, Stage::Running(_) | Stage::Consumed),
+            "finish: a task finishes once"
+        );
+        let mut output = output;
+        // If the drop panics, the assignment still completes during
+        // unwinding (drop-and-replace), so `stage` is `Consumed` after this.
         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| *stage = Stage::Consumed)) {
-            // If the drop panics, the assignment still completes during
-            // unwinding (drop-and-replace), so `stage` is `Consumed` here.
-            report_lost_panic(&self.meta, "its destructor", panic_message(&*payload));
+            let panic = Err(JoinError::panic(self.meta.id, payload));
+            let replaced = std::mem::replace(&mut output, panic);
+            drop_contained(&self.meta, replaced, "its output's destructor");
         }
         self.header.complete();
         if self.has_handle.get() {
@@ -107,21 +151,33 @@ impl<F: Future> TaskCell<F> {
         } else {
             if let Err(err) = &output {
                 if err.is_panic() {
-                    report_lost_panic(&self.meta, "it", err.panic_text());
+                    report_contained_panic(
+                        &self.meta,
+                        "and nobody holds its JoinHandle",
+                        err.panic_text(),
+                    );
                 }
             }
             // Nobody will read it: drop it now, and a panicking destructor
             // (of the output or of a panic payload) must not unwind into the loop.
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(output))) {
-                report_lost_panic(
-                    &self.meta,
-                    "its output's destructor",
-                    panic_message(&*payload),
-                );
-            }
+            drop_contained(&self.meta, output, "its output's destructor");
         }
         if let Some(waker) = self.join_waker.take() {
             waker.wake();
+        }
+    }
+}
+
+/// Drops `value` (a task's output or a panic payload), catching a panicking
+/// destructor so that it never unwinds into the loop or into whoever let go
+/// of the value; such a panic is reported on stderr like other contained ones.
+fn drop_contained<V>(meta: &TaskMeta, value: V, what: &str) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value))) {
+        let message = panic_message(&*payload).to_owned();
+        report_contained_panic(meta, &format!("in {what}"), &message);
+        // The payload's own destructor may panic too: then it is leaked.
+        if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+            std::mem::forget(again);
         }
     }
 }
@@ -154,21 +210,29 @@ impl<F: Future> Runnable for TaskCell<F> {
             self.finish(&mut stage, Err(JoinError::cancelled(self.meta.id)));
             return Poll::Ready(());
         }
-        let Stage::Running(future) = &mut *stage else {
-            unreachable!("checked just above")
-        };
-        // SAFETY: the future lives inside this `TaskCell`, which is inside an
-        // `Rc` allocation and is never moved out of it; the future is only
-        // dropped in place (`finish`), so it stays at this address from the
-        // first poll until it is dropped, which is what `Pin` requires.
-        let future = unsafe { Pin::new_unchecked(future) };
-        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+        let polled = catch_unwind(AssertUnwindSafe(|| {
+            let guard = DropOnUnwind(&mut *stage);
+            let Stage::Running(future) = &mut *guard.0 else {
+                unreachable!("checked just above")
+            };
+            // SAFETY: the future lives inside this `TaskCell`, which is inside
+            // an `Rc` allocation and is never moved out of it; the future is
+            // only dropped in place (`finish`, `DropOnUnwind`), so it stays at
+            // this address from the first poll until it is dropped, which is
+            // what `Pin` requires.
+            let future = unsafe { Pin::new_unchecked(future) };
+            let poll = future.poll(cx);
+            std::mem::forget(guard);
+            poll
+        }));
+        match polled {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(value)) => {
                 self.finish(&mut stage, Ok(value));
                 Poll::Ready(())
             }
             Err(payload) => {
+                debug_assert!(matches!(*stage, Stage::Consumed), "dropped while unwinding");
                 self.finish(&mut stage, Err(JoinError::panic(self.meta.id, payload)));
                 Poll::Ready(())
             }
@@ -228,14 +292,29 @@ impl<F: Future> Joinable<F::Output> for TaskCell<F> {
     }
 
     fn detach(&self) {
+        debug_assert!(self.has_handle.get(), "a task has one JoinHandle");
         self.has_handle.set(false);
         drop(self.join_waker.take());
+        // An output nobody read is dropped now, contained: its destructor
+        // must not unwind into the task that dropped the handle.
+        let unread = match self.stage.try_borrow_mut() {
+            Ok(mut stage) if matches!(*stage, Stage::Finished(_)) => {
+                std::mem::replace(&mut *stage, Stage::Consumed)
+            }
+            _ => return,
+        };
+        drop_contained(
+            &self.meta,
+            unread,
+            "its output's destructor (dropped with its JoinHandle)",
+        );
     }
 }
 
-/// One line on stderr for a panic nobody will ever see otherwise.
-pub(crate) fn report_lost_panic(meta: &TaskMeta, what: &str, message: &str) {
-    eprintln!("ramen: {meta} panicked in {what} and nobody holds its JoinHandle: {message}");
+/// One line on stderr for a panic that was caught and will not reach a
+/// `JoinHandle`: `how` says where it happened and why nobody sees it.
+pub(crate) fn report_contained_panic(meta: &TaskMeta, how: &str, message: &str) {
+    eprintln!("ramen: {meta} panicked {how}: {message}");
 }
 
 /// The text of a panic payload, if it has one.
@@ -277,13 +356,24 @@ impl<T> JoinHandle<T> {
 
     /// Cancels the task at its next scheduling point: its future is dropped
     /// (running its destructors) by the time the caller has yielded once, and
-    /// awaiting the handle gives a [`JoinError::is_cancelled`] error. Aborting
+    /// awaiting the handle gives a [`JoinError::is_cancelled`] error (or
+    /// [`JoinError::is_panic`] if dropping the future panicked). Aborting
     /// a finished task does nothing; its output is kept.
     ///
     /// A task can only be stopped at an `.await`: a task stuck in a loop that
     /// never awaits cannot be aborted (see `examples/cancellation.rs`).
     pub fn abort(&self) {
         self.raw.abort();
+    }
+
+    /// A way to abort the task that does not own the handle (for
+    /// `JoinSet::spawn_blocking`, whose watcher task owns it).
+    pub(crate) fn abort_fn(&self) -> Box<dyn Fn()>
+    where
+        T: 'static,
+    {
+        let raw = self.raw.clone();
+        Box::new(move || raw.abort())
     }
 
     /// Whether the task has finished (with output, panic or cancellation).
@@ -319,115 +409,6 @@ impl<T> fmt::Debug for JoinHandle<T> {
             .finish()
     }
 }
-
-/// Why a task did not produce its output.
-///
-/// `Send + Sync` (like `std::io::Error`'s payloads must be), so it converts
-/// into an `io::Error` with `io::Error::other`.
-pub struct JoinError {
-    id: u64,
-    repr: Repr,
-}
-
-enum Repr {
-    Cancelled,
-    /// Boxed so a `JoinError` (and every task's output slot) stays two
-    /// words: panics are rare, task cells are not.
-    Panic(Box<PanicInfo>),
-}
-
-struct PanicInfo {
-    /// Copied out once, for `Display`.
-    message: String,
-    /// The payload is `Send` but not `Sync`; the `Mutex` makes the error
-    /// `Sync` without ever handing out a shared reference to it.
-    payload: std::sync::Mutex<Box<dyn Any + Send + 'static>>,
-}
-
-impl JoinError {
-    pub(crate) fn cancelled(id: u64) -> JoinError {
-        JoinError {
-            id,
-            repr: Repr::Cancelled,
-        }
-    }
-
-    pub(crate) fn panic(id: u64, payload: Box<dyn Any + Send + 'static>) -> JoinError {
-        JoinError {
-            id,
-            repr: Repr::Panic(Box::new(PanicInfo {
-                message: panic_message(&*payload).to_owned(),
-                payload: std::sync::Mutex::new(payload),
-            })),
-        }
-    }
-
-    /// The task was aborted, or its runtime shut down before it finished.
-    pub fn is_cancelled(&self) -> bool {
-        matches!(self.repr, Repr::Cancelled)
-    }
-
-    /// The task panicked.
-    pub fn is_panic(&self) -> bool {
-        matches!(self.repr, Repr::Panic(_))
-    }
-
-    /// The id of the task that failed.
-    pub fn id(&self) -> u64 {
-        self.id
-    }
-
-    /// The panic payload, to re-raise with `std::panic::resume_unwind`.
-    ///
-    /// # Panics
-    /// If the task was cancelled rather than panicking; see [`JoinError::try_into_panic`].
-    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
-        match self.try_into_panic() {
-            Ok(payload) => payload,
-            Err(err) => panic!("ramen: JoinError::into_panic on a cancelled task ({err})"),
-        }
-    }
-
-    /// The panic payload, or the error back if the task was cancelled.
-    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
-        match self.repr {
-            Repr::Panic(info) => Ok(info
-                .payload
-                .into_inner()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())),
-            Repr::Cancelled => Err(self),
-        }
-    }
-
-    fn panic_text(&self) -> &str {
-        match &self.repr {
-            Repr::Panic(info) => &info.message,
-            Repr::Cancelled => "cancelled",
-        }
-    }
-}
-
-impl fmt::Display for JoinError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.repr {
-            Repr::Cancelled => write!(f, "task {} was cancelled", self.id),
-            Repr::Panic(info) => write!(f, "task {} panicked: {}", self.id, info.message),
-        }
-    }
-}
-
-impl fmt::Debug for JoinError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.repr {
-            Repr::Cancelled => write!(f, "JoinError::Cancelled(task {})", self.id),
-            Repr::Panic(info) => {
-                write!(f, "JoinError::Panic(task {}, {:?})", self.id, info.message)
-            }
-        }
-    }
-}
-
-impl std::error::Error for JoinError {}
 
 #[cfg(test)]
 mod tests {

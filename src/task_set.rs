@@ -12,6 +12,11 @@
 //! `join_next` only polls handles that are known to be done: O(1) per task.
 //! Dropping the set aborts every task in it (structured concurrency).
 //!
+//! A blocking job ([`JoinSet::spawn_blocking`]) runs on another thread, where
+//! the `Rc` guard cannot go: a small local *watcher* task awaits the job's
+//! handle and holds the guard instead, and the set keeps a way to abort the
+//! job itself (a queued job is removed; a running one cannot be stopped).
+//!
 //! Everything here stays on the runtime's thread, like the tasks themselves,
 //! so plain `Rc`/`RefCell` suffice.
 
@@ -46,8 +51,8 @@ use crate::task::{JoinError, JoinHandle};
 /// });
 /// ```
 pub struct JoinSet<T> {
-    /// Each handle with the set-unique id its guard reports.
-    handles: Slab<(u64, JoinHandle<T>)>,
+    /// Each entry with the set-unique id its guard reports.
+    handles: Slab<(u64, Entry<T>)>,
     shared: Rc<Shared>,
     next_id: u64,
 }
@@ -59,6 +64,37 @@ struct Shared {
     ready: RefCell<VecDeque<(usize, u64)>>,
     /// The task waiting in `join_next`, if any.
     waker: RefCell<Option<Waker>>,
+}
+
+/// One member of the set.
+enum Entry<T> {
+    Task(JoinHandle<T>),
+    /// A blocking job: `watcher` is the local task that awaits it (and holds
+    /// the guard); `abort` aborts the job itself.
+    Blocking {
+        watcher: JoinHandle<Result<T, JoinError>>,
+        abort: Box<dyn Fn()>,
+    },
+}
+
+impl<T> Entry<T> {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
+        match self {
+            Entry::Task(handle) => Pin::new(handle).poll(cx),
+            // The job's own error (panic, cancelled) is inside; the outer
+            // one says the watcher itself was cancelled (runtime shutdown).
+            Entry::Blocking { watcher, .. } => {
+                Pin::new(watcher).poll(cx).map(|r| r.and_then(|r| r))
+            }
+        }
+    }
+
+    fn abort(&self) {
+        match self {
+            Entry::Task(handle) => handle.abort(),
+            Entry::Blocking { abort, .. } => abort(),
+        }
+    }
 }
 
 /// Reports "this task is over" when dropped along with the task's future.
@@ -102,21 +138,109 @@ impl<T: 'static> JoinSet<T> {
     where
         F: Future<Output = T> + 'static,
     {
-        let id = self.next_id;
-        self.next_id += 1;
-        let entry = self.handles.vacant_entry();
-        let guard = DoneGuard {
-            key: entry.key(),
-            id,
-            shared: self.shared.clone(),
-        };
+        let guard = self.guard();
+        let id = guard.id;
         // The guard is a local of the task's future, so it is dropped whenever
         // that future is: on completion, panic, abort, or runtime shutdown.
         let handle = crate::spawn(async move {
             let _guard = guard;
             future.await
         });
-        &entry.insert((id, handle)).1
+        match &self.insert(id, Entry::Task(handle)).1 {
+            Entry::Task(handle) => handle,
+            Entry::Blocking { .. } => unreachable!("just inserted a task"),
+        }
+    }
+
+    /// Runs `f` with [`crate::spawn_blocking`] and adds it to the set.
+    ///
+    /// [`JoinSet::abort_all`] (and dropping the set) cancels the job only if
+    /// it has not started: a running blocking job cannot be stopped, and
+    /// `join_next` then still returns its result.
+    ///
+    /// # Panics
+    /// Outside a ramen runtime.
+    #[track_caller]
+    pub fn spawn_blocking<F>(&mut self, f: F)
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send,
+    {
+        let guard = self.guard();
+        let id = guard.id;
+        let job = crate::spawn_blocking(f);
+        let abort = job.abort_fn();
+        let watcher = crate::spawn(async move {
+            let _guard = guard;
+            job.await
+        });
+        self.insert(id, Entry::Blocking { watcher, abort });
+    }
+
+    /// A guard for the entry about to be inserted.
+    fn guard(&mut self) -> DoneGuard {
+        let id = self.next_id;
+        self.next_id += 1;
+        DoneGuard {
+            key: self.handles.vacant_key(),
+            id,
+            shared: self.shared.clone(),
+        }
+    }
+
+    fn insert(&mut self, id: u64, entry: Entry<T>) -> &(u64, Entry<T>) {
+        let key = self.handles.insert((id, entry));
+        &self.handles[key]
+    }
+
+    /// Waits for every task in the set and returns their outputs **in the
+    /// order they finished** (not the order they were spawned), like tokio's
+    /// `JoinSet::join_all`.
+    ///
+    /// # Panics
+    /// If a task panicked, its panic is resumed here (`resume_unwind` with the
+    /// task's payload); if a task was cancelled, this panics with the
+    /// [`JoinError`]'s message. Either way the set is dropped first-come, so
+    /// every task still in it is aborted. To handle errors otherwise, call
+    /// [`JoinSet::join_next`] in a loop.
+    ///
+    /// # Cancellation
+    /// Dropping the future drops the set: every task still in it is aborted,
+    /// and outputs already collected are dropped.
+    pub async fn join_all(mut self) -> Vec<T> {
+        let mut output = Vec::with_capacity(self.len());
+        while let Some(res) = self.join_next().await {
+            match res {
+                Ok(value) => output.push(value),
+                Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+                Err(err) => panic!("ramen::JoinSet::join_all: {err}"),
+            }
+        }
+        output
+    }
+
+    /// Returns the result of a task that has already finished, without
+    /// waiting; `None` if no task has finished yet (or the set is empty).
+    pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
+        loop {
+            let (key, id) = self.shared.ready.borrow_mut().pop_front()?;
+            let entry = match self.handles.get_mut(key) {
+                Some((eid, entry)) if *eid == id => entry,
+                _ => continue, // a detached task, whose key may be reused
+            };
+            match entry.poll(&mut Context::from_waker(Waker::noop())) {
+                Poll::Ready(res) => {
+                    drop(self.handles.remove(key));
+                    return Some(res);
+                }
+                // Its future is being dropped right now (we are inside one of
+                // its destructors): not finished yet.
+                Poll::Pending => {
+                    self.shared.ready.borrow_mut().push_front((key, id));
+                    return None;
+                }
+            }
+        }
     }
 
     /// Waits for the next task to finish and returns its result; `None` when
@@ -130,7 +254,9 @@ impl<T: 'static> JoinSet<T> {
         std::future::poll_fn(|cx| self.poll_join_next(cx)).await
     }
 
-    /// Polls for the next finished task (the building block of `join_next`).
+    /// Polls for the next finished task: the building block of `join_next`
+    /// (and of a `Stream` implementation). `Ready(None)` when the set is
+    /// empty; `Pending` registers `cx`'s waker, woken when a task finishes.
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
         loop {
             if self.handles.is_empty() {
@@ -140,11 +266,11 @@ impl<T: 'static> JoinSet<T> {
                 *self.shared.waker.borrow_mut() = Some(cx.waker().clone());
                 return Poll::Pending;
             };
-            let handle = match self.handles.get_mut(key) {
-                Some((hid, handle)) if *hid == id => handle,
+            let entry = match self.handles.get_mut(key) {
+                Some((eid, entry)) if *eid == id => entry,
                 _ => continue, // a detached task, whose key may be reused
             };
-            match Pin::new(handle).poll(cx) {
+            match entry.poll(cx) {
                 Poll::Ready(res) => {
                     drop(self.handles.remove(key));
                     return Poll::Ready(Some(res));
@@ -163,8 +289,8 @@ impl<T: 'static> JoinSet<T> {
     /// Aborts every task in the set; they stay in it, and `join_next`
     /// returns them as cancelled.
     pub fn abort_all(&mut self) {
-        for (_, (_, handle)) in &self.handles {
-            handle.abort();
+        for (_, (_, entry)) in &self.handles {
+            entry.abort();
         }
     }
 
@@ -201,8 +327,38 @@ impl<T: 'static> Default for JoinSet<T> {
 
 impl<T> Drop for JoinSet<T> {
     fn drop(&mut self) {
-        for (_, (_, handle)) in &self.handles {
-            handle.abort();
+        for (_, (_, entry)) in &self.handles {
+            entry.abort();
+        }
+    }
+}
+
+/// Collects futures into a set, spawning each (tokio's `FromIterator`).
+///
+/// # Panics
+/// Outside a ramen runtime.
+impl<T: 'static, F> FromIterator<F> for JoinSet<T>
+where
+    F: Future<Output = T> + 'static,
+{
+    fn from_iter<I: IntoIterator<Item = F>>(iter: I) -> JoinSet<T> {
+        let mut set = JoinSet::new();
+        set.extend(iter);
+        set
+    }
+}
+
+/// Spawns each future into the set.
+///
+/// # Panics
+/// Outside a ramen runtime.
+impl<T: 'static, F> Extend<F> for JoinSet<T>
+where
+    F: Future<Output = T> + 'static,
+{
+    fn extend<I: IntoIterator<Item = F>>(&mut self, iter: I) {
+        for future in iter {
+            let _ = self.spawn(future);
         }
     }
 }
