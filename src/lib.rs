@@ -64,8 +64,9 @@
 //! | `time.rs` | [`time::sleep`], [`time::timeout`], [`time::interval`] |
 //! | `blocking.rs` | [`spawn_blocking`]: the bounded pool of OS threads, and its shutdown |
 //! | `sync/` | [`sync`]: `mpsc`, `oneshot`, `Mutex`, `Semaphore`, `Notify`, on one FIFO `wait_list.rs` |
-//! | `join.rs` | [`join!`]: several futures at once inside one task |
+//! | `join.rs` | [`join!`], [`try_join!`]: several futures at once inside one task |
 //! | `select.rs` | [`select`], [`select_all`], [`Either`]: the first to finish wins |
+//! | `select_macro.rs` | [`select!`]: branches with patterns, `if`, `else`, fair random start |
 //! | `task_set.rs` | [`JoinSet`]: many tasks, joined in completion order, aborted on drop |
 //! | `metrics.rs` | counters: polls, wakes, reactor waits, forced yields |
 //! | `diag/` | slow-poll detector, watchdog, stall explanation, trace recorder, ASCII timeline |
@@ -89,6 +90,7 @@ mod reactor;
 mod run_queue;
 mod runtime;
 mod select;
+mod select_macro;
 mod spawn;
 pub mod sync;
 mod task;

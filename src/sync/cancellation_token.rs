@@ -37,13 +37,16 @@ use crate::loom::{Mutex, lock};
 /// other way round). `Send + Sync`: cancel from any thread.
 ///
 /// ```
+/// use std::time::Duration;
 /// use ramen::sync::CancellationToken;
 /// ramen::block_on(async {
 ///     let root = CancellationToken::new();
 ///     let child = root.child_token();
 ///     let worker = ramen::spawn(async move {
-///         child.cancelled().await;
-///         "stopped"
+///         ramen::select! {
+///             _ = child.cancelled() => "stopped",
+///             _ = ramen::time::sleep(Duration::from_secs(60)) => "slept",
+///         }
 ///     });
 ///     root.cancel();
 ///     assert_eq!(worker.await.unwrap(), "stopped");
