@@ -223,3 +223,27 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockWriteGuard<'_, T> {
         fmt::Debug::fmt(&**self, f)
     }
 }
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    use super::*;
+    use crate::loom::{Arc, thread};
+
+    /// A reader drops its guard while a writer on another thread queues:
+    /// the writer gets the lock (no lost hand-over), and a reader queued
+    /// after it sees its write.
+    #[test]
+    fn reader_release_hands_over_to_writer() {
+        loom::model(|| {
+            let lock = Arc::new(RwLock::new(0));
+            let guard = lock.try_read().unwrap();
+            let l = lock.clone();
+            let writer = thread::spawn(move || {
+                *crate::sync::loom_block_on(l.write()) += 1;
+            });
+            drop(guard);
+            writer.join().unwrap();
+            assert_eq!(*crate::sync::loom_block_on(lock.read()), 1);
+        });
+    }
+}

@@ -435,3 +435,36 @@ impl fmt::Debug for SemaphorePermit<'_> {
             .finish()
     }
 }
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    use super::*;
+    use crate::loom::{Arc, thread};
+
+    /// A front waiter for 2 permits holds back a later waiter for 1; the
+    /// permits arrive one by one from another thread while the big waiter
+    /// is dropped: whatever was set aside for it reaches the small waiter
+    /// (loom reports a deadlock if a permit or a wake were lost).
+    #[test]
+    fn dropped_partial_waiter_passes_permits_on() {
+        loom::model(|| {
+            let sem = Arc::new(Semaphore::new(0));
+            let mut big = sem.acquire_many(2);
+            let mut cx = Context::from_waker(std::task::Waker::noop());
+            assert!(Pin::new(&mut big).poll(&mut cx).is_pending());
+            let s = sem.clone();
+            let small = thread::spawn(move || {
+                crate::sync::loom_block_on(s.acquire()).unwrap().forget();
+            });
+            let s = sem.clone();
+            let adder = thread::spawn(move || {
+                s.add_permits(1);
+                s.add_permits(1);
+            });
+            drop(big);
+            adder.join().unwrap();
+            small.join().unwrap();
+            assert_eq!(sem.available_permits(), 1, "2 added, 1 taken");
+        });
+    }
+}
