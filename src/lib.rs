@@ -65,7 +65,7 @@
 //! | `blocking.rs` | [`spawn_blocking`]: the bounded pool of OS threads, and its shutdown |
 //! | `sync/` | [`sync`]: `mpsc`, `oneshot`, `Mutex`, `Semaphore`, `Notify`, on one FIFO `wait_list.rs` |
 //! | `join.rs` | [`join!`], [`try_join!`]: several futures at once inside one task |
-//! | `select.rs` | [`select`], [`select_all`], [`Either`]: the first to finish wins |
+//! | `select.rs` | [`select()`], [`select_all`], [`Either`]: the first to finish wins |
 //! | `select_macro.rs` | [`select!`]: branches with patterns, `if`, `else`, fair random start |
 //! | `task_set.rs` | [`JoinSet`]: many tasks, joined in completion order, aborted on drop |
 //! | `metrics.rs` | counters: polls, wakes, reactor waits, forced yields |
