@@ -127,8 +127,10 @@ use std::hash::{BuildHasher, RandomState};
 /// At most 64 branches. Patterns are matched twice: once by reference in
 /// the poll (with `mut`/`ref` removed) to decide whether the branch wins,
 /// then by value for the handler; a pattern that cannot be matched through
-/// a reference (such as `&mut x`) is not supported. Very long patterns may
-/// need a higher `#![recursion_limit]`.
+/// a reference (such as `&mut x`) is not supported. Parsing costs one level
+/// of macro recursion per branch whose pattern is at most 3 token trees
+/// (`Some(v)` is 2), plus one per 3 more tokens: 64 plain branches fit the
+/// default `#![recursion_limit]`; huge patterns may need a higher one.
 #[macro_export]
 macro_rules! select {
     () => {
@@ -144,14 +146,19 @@ macro_rules! select {
 
 /// Implementation detail of [`select!`]: parses the branches.
 ///
-/// States: `@start` → (`@branch` → `@pat` (munches the pattern's tokens up
-/// to `=`) → `@handler`)* → `@emit`. Each branch takes the next
-/// `(index name)` pair from the list given in `@start`.
+/// One state, `@pat [biased] [names left] [branches] [pattern so far]
+/// input`. Each step either finishes a branch — the pattern so far plus 0
+/// to 3 more tokens, then `= future (, if cond)? => handler` — taking the
+/// next `(index name)` pair, or moves 3 more pattern tokens into the
+/// pattern. Most patterns (`v`, `_`, `Some(v)`, `Ok(n)`, `Msg::Quit`) are
+/// 1 to 3 tokens, so most branches cost one level of macro recursion: 64
+/// branches fit in the default `recursion_limit`. An empty pattern with
+/// `else => expr` or nothing left emits the code.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __select_parse {
-    (@start [$b:tt] $($rest:tt)*) => {
-        $crate::__select_parse!(@branch [$b] [
+    (@start [$bi:tt] $($rest:tt)*) => {
+        $crate::__select_parse!(@pat [$bi] [
             (0 _0) (1 _1) (2 _2) (3 _3) (4 _4) (5 _5) (6 _6) (7 _7) (8 _8) (9 _9) (10 _10)
             (11 _11) (12 _12) (13 _13) (14 _14) (15 _15) (16 _16) (17 _17) (18 _18) (19 _19)
             (20 _20) (21 _21) (22 _22) (23 _23) (24 _24) (25 _25) (26 _26) (27 _27) (28 _28)
@@ -159,49 +166,78 @@ macro_rules! __select_parse {
             (38 _38) (39 _39) (40 _40) (41 _41) (42 _42) (43 _43) (44 _44) (45 _45) (46 _46)
             (47 _47) (48 _48) (49 _49) (50 _50) (51 _51) (52 _52) (53 _53) (54 _54) (55 _55)
             (56 _56) (57 _57) (58 _58) (59 _59) (60 _60) (61 _61) (62 _62) (63 _63)
-        ] [] $($rest)*)
+        ] [] [] $($rest)*)
     };
-    (@branch [$b:tt] $names:tt [$($br:tt)*] else => $e:expr $(,)?) => {
-        $crate::__select_parse!(@emit [$b] [$($br)*] [$e])
+    (@pat $bi:tt $names:tt $br:tt [] else => $e:expr $(,)?) => {
+        $crate::__select_parse!(@emit $bi $br [$e])
     };
-    (@branch [$b:tt] $names:tt [$($br:tt)*]) => {
-        $crate::__select_parse!(@emit [$b] [$($br)*] [::core::panic!(
+    (@pat $bi:tt $names:tt $br:tt []) => {
+        $crate::__select_parse!(@emit $bi $br [::core::panic!(
             "all branches are disabled and there is no else branch"
         )])
     };
-    (@branch [$b:tt] [] $br:tt $($rest:tt)+) => {
+    (@pat $bi:tt [] $br:tt [] $($rest:tt)+) => {
         ::core::compile_error!("ramen::select! supports at most 64 branches")
     };
-    (@branch [$b:tt] [$cur:tt $($names:tt)*] $br:tt $($rest:tt)+) => {
-        $crate::__select_parse!(@pat [$b] [$($names)*] $br $cur [] $($rest)+)
+    (@pat $bi:tt [$cur:tt $($names:tt)*] [$($br:tt)*] [$($p:tt)*] = $f:expr $(, if $cond:expr)? => $h:block, $($rest:tt)*) => {
+        $crate::__select_parse!(@pat $bi [$($names)*] [$($br)* ($cur [$($p)* ] [$f] [$($cond)?] [$h])] [] $($rest)*)
     };
-    (@pat $b:tt $names:tt $br:tt $cur:tt $p:tt = $f:expr, if $c:expr => $($rest:tt)*) => {
-        $crate::__select_parse!(@handler $b $names $br $cur $p [$f] [$c] $($rest)*)
+    (@pat $bi:tt [$cur:tt $($names:tt)*] [$($br:tt)*] [$($p:tt)*] = $f:expr $(, if $cond:expr)? => $h:block $($rest:tt)*) => {
+        $crate::__select_parse!(@pat $bi [$($names)*] [$($br)* ($cur [$($p)* ] [$f] [$($cond)?] [$h])] [] $($rest)*)
     };
-    (@pat $b:tt $names:tt $br:tt $cur:tt $p:tt = $f:expr => $($rest:tt)*) => {
-        $crate::__select_parse!(@handler $b $names $br $cur $p [$f] [true] $($rest)*)
+    (@pat $bi:tt [$cur:tt $($names:tt)*] [$($br:tt)*] [$($p:tt)*] = $f:expr $(, if $cond:expr)? => $h:expr, $($rest:tt)*) => {
+        $crate::__select_parse!(@pat $bi [$($names)*] [$($br)* ($cur [$($p)* ] [$f] [$($cond)?] [$h])] [] $($rest)*)
     };
-    (@pat $b:tt $names:tt $br:tt $cur:tt [$($p:tt)*] $t:tt $($rest:tt)*) => {
-        $crate::__select_parse!(@pat $b $names $br $cur [$($p)* $t] $($rest)*)
+    (@pat $bi:tt [$cur:tt $($names:tt)*] [$($br:tt)*] [$($p:tt)*] = $f:expr $(, if $cond:expr)? => $h:expr) => {
+        $crate::__select_parse!(@pat $bi [$($names)*] [$($br)* ($cur [$($p)* ] [$f] [$($cond)?] [$h])] [] )
     };
-    (@pat $b:tt $names:tt $br:tt $cur:tt [$($p:tt)*]) => {
-        ::core::compile_error!(
-            "ramen::select!: expected `<pattern> = <future> (, if <condition>)? => <handler>`"
-        )
+    (@pat $bi:tt [$cur:tt $($names:tt)*] [$($br:tt)*] [$($p:tt)*] $a:tt = $f:expr $(, if $cond:expr)? => $h:block, $($rest:tt)*) => {
+        $crate::__select_parse!(@pat $bi [$($names)*] [$($br)* ($cur [$($p)* $a] [$f] [$($cond)?] [$h])] [] $($rest)*)
     };
-    (@handler $b:tt $names:tt [$($br:tt)*] $cur:tt $p:tt $f:tt $c:tt $h:block, $($rest:tt)*) => {
-        $crate::__select_parse!(@branch $b $names [$($br)* ($cur $p $f $c [$h])] $($rest)*)
+    (@pat $bi:tt [$cur:tt $($names:tt)*] [$($br:tt)*] [$($p:tt)*] $a:tt = $f:expr $(, if $cond:expr)? => $h:block $($rest:tt)*) => {
+        $crate::__select_parse!(@pat $bi [$($names)*] [$($br)* ($cur [$($p)* $a] [$f] [$($cond)?] [$h])] [] $($rest)*)
     };
-    (@handler $b:tt $names:tt [$($br:tt)*] $cur:tt $p:tt $f:tt $c:tt $h:block $($rest:tt)*) => {
-        $crate::__select_parse!(@branch $b $names [$($br)* ($cur $p $f $c [$h])] $($rest)*)
+    (@pat $bi:tt [$cur:tt $($names:tt)*] [$($br:tt)*] [$($p:tt)*] $a:tt = $f:expr $(, if $cond:expr)? => $h:expr, $($rest:tt)*) => {
+        $crate::__select_parse!(@pat $bi [$($names)*] [$($br)* ($cur [$($p)* $a] [$f] [$($cond)?] [$h])] [] $($rest)*)
     };
-    (@handler $b:tt $names:tt [$($br:tt)*] $cur:tt $p:tt $f:tt $c:tt $h:expr, $($rest:tt)*) => {
-        $crate::__select_parse!(@branch $b $names [$($br)* ($cur $p $f $c [$h])] $($rest)*)
+    (@pat $bi:tt [$cur:tt $($names:tt)*] [$($br:tt)*] [$($p:tt)*] $a:tt = $f:expr $(, if $cond:expr)? => $h:expr) => {
+        $crate::__select_parse!(@pat $bi [$($names)*] [$($br)* ($cur [$($p)* $a] [$f] [$($cond)?] [$h])] [] )
     };
-    (@handler $b:tt $names:tt [$($br:tt)*] $cur:tt $p:tt $f:tt $c:tt $h:expr) => {
-        $crate::__select_parse!(@branch $b $names [$($br)* ($cur $p $f $c [$h])])
+    (@pat $bi:tt [$cur:tt $($names:tt)*] [$($br:tt)*] [$($p:tt)*] $a:tt $b:tt = $f:expr $(, if $cond:expr)? => $h:block, $($rest:tt)*) => {
+        $crate::__select_parse!(@pat $bi [$($names)*] [$($br)* ($cur [$($p)* $a $b] [$f] [$($cond)?] [$h])] [] $($rest)*)
     };
-    (@emit [$b:tt] [$( (($i:tt $n:ident) [$($p:tt)*] [$f:expr] [$c:expr] [$h:expr]) )+] [$e:expr]) => {{
+    (@pat $bi:tt [$cur:tt $($names:tt)*] [$($br:tt)*] [$($p:tt)*] $a:tt $b:tt = $f:expr $(, if $cond:expr)? => $h:block $($rest:tt)*) => {
+        $crate::__select_parse!(@pat $bi [$($names)*] [$($br)* ($cur [$($p)* $a $b] [$f] [$($cond)?] [$h])] [] $($rest)*)
+    };
+    (@pat $bi:tt [$cur:tt $($names:tt)*] [$($br:tt)*] [$($p:tt)*] $a:tt $b:tt = $f:expr $(, if $cond:expr)? => $h:expr, $($rest:tt)*) => {
+        $crate::__select_parse!(@pat $bi [$($names)*] [$($br)* ($cur [$($p)* $a $b] [$f] [$($cond)?] [$h])] [] $($rest)*)
+    };
+    (@pat $bi:tt [$cur:tt $($names:tt)*] [$($br:tt)*] [$($p:tt)*] $a:tt $b:tt = $f:expr $(, if $cond:expr)? => $h:expr) => {
+        $crate::__select_parse!(@pat $bi [$($names)*] [$($br)* ($cur [$($p)* $a $b] [$f] [$($cond)?] [$h])] [] )
+    };
+    (@pat $bi:tt [$cur:tt $($names:tt)*] [$($br:tt)*] [$($p:tt)*] $a:tt $b:tt $c:tt = $f:expr $(, if $cond:expr)? => $h:block, $($rest:tt)*) => {
+        $crate::__select_parse!(@pat $bi [$($names)*] [$($br)* ($cur [$($p)* $a $b $c] [$f] [$($cond)?] [$h])] [] $($rest)*)
+    };
+    (@pat $bi:tt [$cur:tt $($names:tt)*] [$($br:tt)*] [$($p:tt)*] $a:tt $b:tt $c:tt = $f:expr $(, if $cond:expr)? => $h:block $($rest:tt)*) => {
+        $crate::__select_parse!(@pat $bi [$($names)*] [$($br)* ($cur [$($p)* $a $b $c] [$f] [$($cond)?] [$h])] [] $($rest)*)
+    };
+    (@pat $bi:tt [$cur:tt $($names:tt)*] [$($br:tt)*] [$($p:tt)*] $a:tt $b:tt $c:tt = $f:expr $(, if $cond:expr)? => $h:expr, $($rest:tt)*) => {
+        $crate::__select_parse!(@pat $bi [$($names)*] [$($br)* ($cur [$($p)* $a $b $c] [$f] [$($cond)?] [$h])] [] $($rest)*)
+    };
+    (@pat $bi:tt [$cur:tt $($names:tt)*] [$($br:tt)*] [$($p:tt)*] $a:tt $b:tt $c:tt = $f:expr $(, if $cond:expr)? => $h:expr) => {
+        $crate::__select_parse!(@pat $bi [$($names)*] [$($br)* ($cur [$($p)* $a $b $c] [$f] [$($cond)?] [$h])] [] )
+    };
+    (@pat $bi:tt $names:tt $br:tt [$($p:tt)*] $a:tt $b:tt $c:tt $($rest:tt)+) => {
+        $crate::__select_parse!(@pat $bi $names $br [$($p)* $a $b $c] $($rest)+)
+    };
+    (@pat $bi:tt $names:tt $br:tt [$($p:tt)*] $($rest:tt)*) => {
+        ::core::compile_error!(::core::concat!(
+            "ramen::select!: expected `<pattern> = <future> (, if <condition>)? => <handler>`, found `",
+            ::core::stringify!($($p)* $($rest)*),
+            "`"
+        ))
+    };
+    (@emit [$b:tt] [$( (($i:tt $n:ident) [$($p:tt)*] [$f:expr] [$($c:expr)?] [$h:expr]) )+] [$e:expr]) => {{
         #[allow(non_camel_case_types, dead_code, clippy::large_enum_variant)]
         enum __SelectOut<$($n,)+> {
             $($n($n),)+
@@ -210,7 +246,7 @@ macro_rules! __select_parse {
         // 1. Every precondition, before any future is created or polled.
         let mut __disabled: u64 = 0;
         $(
-            if !$c {
+            if !(true $(&& $c)?) {
                 __disabled |= 1u64 << $i;
             }
         )+

@@ -213,6 +213,41 @@ fn mut_and_nested_patterns_bind_by_value() {
     assert_eq!(got, (vec![1, 2], "t".to_string()));
 }
 
+#[derive(Debug, PartialEq)]
+enum Msg {
+    Data { id: u32, payload: Option<Vec<u8>> },
+    Quit,
+}
+
+#[test]
+fn long_and_alternative_patterns() {
+    let got = ramen::block_on(async {
+        let mut seen = Vec::new();
+        for msg in [
+            Msg::Quit,
+            Msg::Data {
+                id: 3,
+                payload: Some(vec![9]),
+            },
+        ] {
+            ramen::select! {
+                biased;
+                Msg::Data { id, payload: Some(mut p) } = ready(msg) => {
+                    p.push(id as u8);
+                    seen.push(p);
+                }
+                else => seen.push(vec![]),
+            }
+        }
+        let alt = ramen::select! {
+            1 | 2 = ready(2) => "one or two",
+            else => "other",
+        };
+        (seen, alt)
+    });
+    assert_eq!(got, (vec![vec![], vec![9, 3]], "one or two"));
+}
+
 #[test]
 fn waits_for_a_message_from_another_task() {
     ramen::block_on(async {
