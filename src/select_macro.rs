@@ -124,12 +124,12 @@ use std::hash::{BuildHasher, RandomState};
 /// branch". A handler's own panics propagate.
 ///
 /// # Limits
-/// At most 64 branches. Patterns are matched twice: once by reference in
-/// the poll (with `mut`/`ref` removed) to decide whether the branch wins,
-/// then by value for the handler; a pattern that cannot be matched through
-/// a reference (such as `&mut x`) is not supported. Parsing costs one level
-/// of macro recursion per branch whose pattern is at most 3 token trees
-/// (`Some(v)` is 2), plus one per 3 more tokens: 64 plain branches fit the
+/// At most 64 branches. Patterns are matched twice: once through a
+/// reference in the poll, with `mut`, `ref` and `&` removed (same
+/// refutability, nothing moved), to decide whether the branch wins; then
+/// by value for the handler. Parsing costs one level of macro recursion
+/// per branch whose pattern is at most 3 token trees (`Some(v)` is 2), plus
+/// one per 3 more tokens: 64 plain branches fit the
 /// default `#![recursion_limit]`; huge patterns may need a higher one.
 #[macro_export]
 macro_rules! select {
@@ -252,10 +252,9 @@ macro_rules! __select_parse {
         )+
         let __n: u32 = [$($i),+].len() as u32;
         let __out = {
-            // 2. Every future, disabled branches' included.
-            let mut __futs = ($(::core::future::IntoFuture::into_future($f),)+);
-            // Shadowed by a reference: the tuple cannot be moved any more.
-            let __futs = &mut __futs;
+            // 2. Every future, disabled branches' included, each pinned in
+            // place on this frame (`pin!`: no allocation, no `unsafe`).
+            let mut __futs = ($(::core::pin::pin!(::core::future::IntoFuture::into_future($f)),)+);
             ::core::future::poll_fn(|__cx| {
                 let __start = if $b { 0 } else { $crate::__private::select_start(__n) };
                 let mut __pending = false;
@@ -263,13 +262,7 @@ macro_rules! __select_parse {
                     let __branch = (__start + __k) % __n;
                     $(
                         if __branch == $i && __disabled & (1u64 << $i) == 0 {
-                            // SAFETY: the tuple lives in this block of the
-                            // enclosing async frame, is only reachable
-                            // through `__futs` (the binding was shadowed),
-                            // and is dropped in place when the block ends:
-                            // it never moves while pinned.
-                            let __fut = unsafe { ::core::pin::Pin::new_unchecked(&mut __futs.$i) };
-                            match ::core::future::Future::poll(__fut, __cx) {
+                            match ::core::future::Future::poll(__futs.$i.as_mut(), __cx) {
                                 ::core::task::Poll::Pending => __pending = true,
                                 ::core::task::Poll::Ready(__v) => {
                                     // A completed future is never polled again.
@@ -306,9 +299,11 @@ macro_rules! __select_parse {
     }};
 }
 
-/// Implementation detail of [`select!`]: a pattern without `mut` and `ref`,
-/// so it can be matched against a reference to the output (to decide
-/// whether the branch wins) without moving anything out of it.
+/// Implementation detail of [`select!`]: a pattern without `mut`, `ref` and
+/// `&`, so it can be matched against a reference to the output (to decide
+/// whether the branch wins) without moving anything out of it, in every
+/// edition. (In a pattern, `&` is always a reference pattern, which never
+/// makes a match fail, so removing it keeps the pattern's refutability.)
 ///
 /// A token muncher with an explicit stack for groups: `@c [stack] [done]
 /// rest...`; entering `( ... )`, `[ ... ]` or `{ ... }` pushes the outer
@@ -320,6 +315,12 @@ macro_rules! __select_clean {
         $crate::__select_clean!(@c $s [$($d)*] $($r)*)
     };
     (@c $s:tt [$($d:tt)*] ref $($r:tt)*) => {
+        $crate::__select_clean!(@c $s [$($d)*] $($r)*)
+    };
+    (@c $s:tt [$($d:tt)*] & $($r:tt)*) => {
+        $crate::__select_clean!(@c $s [$($d)*] $($r)*)
+    };
+    (@c $s:tt [$($d:tt)*] && $($r:tt)*) => {
         $crate::__select_clean!(@c $s [$($d)*] $($r)*)
     };
     (@c [$($s:tt)*] [$($d:tt)*] ($($g:tt)*) $($r:tt)*) => {

@@ -239,6 +239,11 @@ fn long_and_alternative_patterns() {
                 else => seen.push(vec![]),
             }
         }
+        let x = 7u8;
+        let deref = ramen::select! {
+            Some(&y) = ready(Some(&x)) => y,
+        };
+        assert_eq!(deref, 7, "a `&` pattern works in edition 2024 too");
         let alt = ramen::select! {
             1 | 2 = ready(2) => "one or two",
             else => "other",
