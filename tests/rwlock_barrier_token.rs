@@ -242,3 +242,25 @@ fn cancel_from_another_thread_wakes_the_runtime() {
     is_send_sync(&token);
     is_send_sync(&token.cancelled());
 }
+
+#[test]
+fn futures_and_guards_can_cross_threads() {
+    fn is_send<T: Send>(_: &T) {}
+    let (lock, barrier) = (RwLock::new(1), Barrier::new(1));
+    is_send(&lock.read());
+    is_send(&lock.write());
+    is_send(&barrier.wait());
+    is_send(&lock.try_read().unwrap());
+    let sem = Arc::new(ramen::sync::Semaphore::new(1));
+    is_send(&sem.clone().acquire_owned());
+    is_send(&sem.try_acquire_owned().unwrap());
+    // A writer on another thread is handed the lock by a reader here.
+    let lock = Arc::new(RwLock::new(0));
+    let guard = lock.try_read().unwrap();
+    let l = lock.clone();
+    let writer = std::thread::spawn(move || ramen::block_on(async { *l.write().await += 1 }));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    drop(guard);
+    writer.join().unwrap();
+    assert_eq!(*lock.try_read().unwrap(), 1);
+}
