@@ -353,9 +353,9 @@ macro_rules! __select_clean {
 }
 
 thread_local! {
-    /// The xorshift state of this thread; seeded from std's per-process
-    /// random hasher keys (never 0: xorshift would stay at 0).
-    static RNG: Cell<u64> = Cell::new(RandomState::new().hash_one(0x5eed_u64) | 1);
+    /// The xorshift state of this thread; 0 until first used (a `const`
+    /// initializer: no lazy-init check on every access).
+    static RNG: Cell<u64> = const { Cell::new(0) };
 }
 
 /// A pseudo-random branch index in `0..n` for [`select!`]'s start.
@@ -366,6 +366,11 @@ thread_local! {
 pub fn select_start(n: u32) -> u32 {
     RNG.with(|rng| {
         let mut x = rng.get();
+        if x == 0 {
+            // Seeded once per thread from std's per-process random hasher
+            // keys; never 0 (xorshift would stay at 0).
+            x = RandomState::new().hash_one(0x5eed_u64) | 1;
+        }
         x ^= x >> 12;
         x ^= x << 25;
         x ^= x >> 27;
