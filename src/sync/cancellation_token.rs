@@ -82,7 +82,12 @@ impl Node {
     }
 
     fn is_cancelled(&self) -> bool {
-        lock(&self.state).cancelled
+        let st = lock(&self.state);
+        debug_assert!(
+            !st.cancelled || st.children.is_empty(),
+            "cancelling empties the children list, and no child links to a cancelled node"
+        );
+        st.cancelled
     }
 }
 
