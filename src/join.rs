@@ -17,6 +17,7 @@ use std::task::{Context, Poll};
 
 /// Runs all the given futures concurrently in the current task and waits
 /// for all of them, returning their outputs as a tuple (in argument order).
+/// Arguments may be anything `IntoFuture`; with none, `join!()` is `()`.
 ///
 /// Must be used inside an `async` context (it expands to an `.await`).
 /// Futures are polled in argument order on every wake; each is polled at
@@ -40,24 +41,69 @@ use std::task::{Context, Poll};
 /// ```
 #[macro_export]
 macro_rules! join {
+    () => {
+        async {}.await
+    };
     ($($fut:expr),+ $(,)?) => {
         $crate::__join_impl!(@acc [] $($fut,)+)
     };
 }
 
-/// Implementation detail of [`join!`]: gives every future its own local.
+/// Like [`join!`], for futures that return `Result<_, E>` (one `E` for all):
+/// returns `Ok` of the tuple of their `Ok` values once all succeed, or the
+/// first `Err` **as soon as** any fails.
+///
+/// Futures are polled in argument order on every wake. With no arguments
+/// it is `Ok(())`, as in tokio.
+///
+/// # Cancellation
+/// On the first `Err`, every other future (finished or not) is dropped
+/// before `try_join!` returns: the unfinished ones are cancelled, at
+/// whatever `.await` they had reached. Dropping the enclosing future drops
+/// them all the same way.
+///
+/// ```
+/// ramen::block_on(async {
+///     let ok: Result<(u8, &str), String> = ramen::try_join!(
+///         async { Ok(1) },
+///         async { Ok("two") },
+///     );
+///     assert_eq!(ok, Ok((1, "two")));
+///
+///     let failed: Result<(u8, ()), String> = ramen::try_join!(
+///         async { Err("no".to_string()) },
+///         std::future::pending::<Result<(), String>>(), // dropped at once
+///     );
+///     assert_eq!(failed, Err("no".to_string()));
+/// });
+/// ```
+#[macro_export]
+macro_rules! try_join {
+    () => {
+        async { ::core::result::Result::Ok(()) }.await
+    };
+    ($($fut:expr),+ $(,)?) => {
+        $crate::__join_impl!(@try [] $($fut,)+)
+    };
+}
+
+/// Implementation detail of [`join!`] and [`try_join!`]: gives every future
+/// its own local.
 ///
 /// Each recursion step writes the identifier `fut`; macro hygiene makes each
-/// of those a different variable, so no counting is needed.
+/// of those a different variable, so no counting is needed. `@acc` builds
+/// `join!`, `@try` builds `try_join!`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __join_impl {
-    (@acc [$($done:tt)*] $head:expr, $($rest:expr,)*) => {
-        $crate::__join_impl!(@acc [$($done)* (fut $head)] $($rest,)*)
+    (@$mode:ident [$($done:tt)*] $head:expr, $($rest:expr,)*) => {
+        $crate::__join_impl!(@$mode [$($done)* (fut $head)] $($rest,)*)
     };
     (@acc [$(($name:ident $e:expr))*]) => {{
         $(
-            let mut $name = ::core::pin::pin!($crate::__private::MaybeDone::new($e));
+            let mut $name = ::core::pin::pin!($crate::__private::MaybeDone::new(
+                ::core::future::IntoFuture::into_future($e)
+            ));
         )*
         ::core::future::poll_fn(|cx| {
             let mut all_done = true;
@@ -72,12 +118,70 @@ macro_rules! __join_impl {
         })
         .await
     }};
+    (@try [$(($name:ident $e:expr))*]) => {{
+        $(
+            let mut $name = ::core::pin::pin!($crate::__private::MaybeDone::new(
+                ::core::future::IntoFuture::into_future($e)
+            ));
+        )*
+        ::core::future::poll_fn(|cx| {
+            let mut all_done = true;
+            $(
+                if $name.as_mut().poll_done(cx) {
+                    if let ::core::option::Option::Some(e) = $name.as_mut().take_err() {
+                        return ::core::task::Poll::Ready(::core::result::Result::Err(e));
+                    }
+                } else {
+                    all_done = false;
+                }
+            )*
+            if all_done {
+                ::core::task::Poll::Ready(::core::result::Result::Ok(
+                    ($($name.as_mut().take_ok(),)*)
+                ))
+            } else {
+                ::core::task::Poll::Pending
+            }
+        })
+        .await
+        // The block ends here: on `Err`, the other futures are dropped now.
+    }};
 }
 
 /// Items the macros need at a `$crate` path; not part of the API.
 #[doc(hidden)]
 pub mod __private {
     pub use super::MaybeDone;
+    pub use crate::select_macro::select_start;
+}
+
+impl<T, E, F: Future<Output = Result<T, E>>> MaybeDone<F> {
+    /// `try_join!`: takes the error out of a finished future that failed
+    /// (leaving it `Taken`); `None` (and nothing changes) if it succeeded.
+    pub fn take_err(self: Pin<&mut Self>) -> Option<E> {
+        // SAFETY: we move out of `self` only after checking it holds a
+        // `Done(Err)` output, which is not pinned (the future itself was
+        // already dropped in place by `poll_done`).
+        let this = unsafe { self.get_unchecked_mut() };
+        if !matches!(this, MaybeDone::Done(Err(_))) {
+            return None;
+        }
+        match std::mem::replace(this, MaybeDone::Taken) {
+            MaybeDone::Done(Err(e)) => Some(e),
+            _ => unreachable!("checked just above"),
+        }
+    }
+
+    /// `try_join!`: the `Ok` value of a finished future.
+    ///
+    /// # Panics
+    /// If it is not finished, or failed (`try_join!` returned early then).
+    pub fn take_ok(self: Pin<&mut Self>) -> T {
+        match self.take_output() {
+            Ok(v) => v,
+            Err(_) => unreachable!("ramen::try_join!: errors return early"),
+        }
+    }
 }
 
 /// A future, then its output, then nothing: one slot of [`join!`].

@@ -72,8 +72,9 @@
 //! | `time/clock.rs`, `time/instant.rs` | [`time::pause`], [`time::advance`], auto-advance; [`time::Instant`] |
 //! | `blocking.rs` | [`spawn_blocking`]: the bounded pool of OS threads, and its shutdown |
 //! | `sync/` | [`sync`]: `mpsc`, `oneshot`, `Mutex`, `Semaphore`, `Notify`, on one FIFO `wait_list.rs` |
-//! | `join.rs` | [`join!`]: several futures at once inside one task |
-//! | `select.rs` | [`select`], [`select_all`], [`Either`]: the first to finish wins |
+//! | `join.rs` | [`join!`], [`try_join!`]: several futures at once inside one task |
+//! | `select.rs` | [`select()`], [`select_all`], [`Either`]: the first to finish wins |
+//! | `select_macro.rs` | [`select!`]: branches with patterns, `if`, `else`, fair random start |
 //! | `task_set.rs` | [`JoinSet`]: many tasks, joined in completion order, aborted on drop |
 //! | `workers.rs` | [`workers`]: N threads, a runtime each (thread per core), pinning, first panic stops all |
 //! | `metrics.rs` | counters: polls, wakes, reactor waits, forced yields |
@@ -101,6 +102,7 @@ mod reactor;
 mod run_queue;
 mod runtime;
 mod select;
+mod select_macro;
 pub mod signal;
 mod spawn;
 pub mod sync;

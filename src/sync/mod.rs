@@ -40,21 +40,34 @@
 //! | [`Mutex`] | a lock that may be held across `.await` |
 //! | [`Semaphore`] | `n` permits, released on drop |
 //! | [`Notify`] | wake one or all waiters, with a stored permit |
+//! | [`RwLock`] | many readers or one writer, FIFO-fair (on `Semaphore`) |
+//! | [`Barrier`] | `n` tasks meet, one of them is the leader, reusable |
+//! | [`CancellationToken`] | a cancel signal for a tree of tasks (on `Notify`) |
 
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Wake, Waker};
 
+mod barrier;
+mod cancellation_token;
 pub mod mpsc;
 mod mutex;
 mod notify;
 pub mod oneshot;
+mod rwlock;
 mod semaphore;
+mod semaphore_owned;
 mod wait_list;
 
+pub use barrier::{Barrier, BarrierWaitResult};
+pub use cancellation_token::{
+    CancellationToken, DropGuard, WaitForCancellationFuture, WaitForCancellationFutureOwned,
+};
 pub use mutex::{Lock, Mutex, MutexGuard, TryLockError};
 pub use notify::{Notified, Notify};
+pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use semaphore::{Acquire, AcquireError, Semaphore, SemaphorePermit, TryAcquireError};
+pub use semaphore_owned::OwnedSemaphorePermit;
 
 /// Runs `future` on a plain OS thread, parking the thread while it is pending.
 ///

@@ -57,7 +57,7 @@ unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
 
 /// Error of [`Mutex::try_lock`]: the lock is held (or others wait for it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TryLockError(());
+pub struct TryLockError(pub(super) ());
 
 impl fmt::Display for TryLockError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

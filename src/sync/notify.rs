@@ -17,7 +17,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use super::wait_list::{WaitList, Wakers};
 use crate::loom::{AtomicUsize, Mutex, Ordering, lock};
@@ -86,6 +86,23 @@ impl Notify {
         }
     }
 
+    /// Like [`notify_one`](Self::notify_one), but wakes the most recently
+    /// queued waiter (LIFO) instead of the longest-waiting one. If nobody
+    /// waits, stores the permit exactly as `notify_one` does.
+    pub fn notify_last(&self) {
+        let waker = {
+            let mut st = lock(&self.state);
+            let waker = st.waiters.pop_back(Note::One);
+            if waker.is_none() {
+                st.permit = true;
+            }
+            waker
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
     /// Wakes every `notified()` future that exists now (registered, or just
     /// created and not yet polled). Stores no permit.
     pub fn notify_waiters(&self) {
@@ -100,7 +117,9 @@ impl Notify {
         wakers.wake_all();
     }
 
-    /// Waits for a notification.
+    /// Waits for a notification. The future is not queued until it is first
+    /// polled (or [`enable`](Notified::enable)d), but a `notify_waiters`
+    /// issued after `notified()` returned completes it anyway.
     ///
     /// # Cancellation
     /// Dropping the future leaves the queue. If `notify_one` had already
@@ -110,9 +129,7 @@ impl Notify {
     pub fn notified(&self) -> Notified<'_> {
         Notified {
             notify: self,
-            generation: self.generation.load(Ordering::SeqCst),
-            key: None,
-            done: false,
+            waiter: Waiter::new(self),
         }
     }
 }
@@ -135,9 +152,23 @@ impl fmt::Debug for Notify {
 #[must_use = "futures do nothing unless you .await them"]
 pub struct Notified<'a> {
     notify: &'a Notify,
-    generation: usize,
-    key: Option<usize>,
-    done: bool,
+    waiter: Waiter,
+}
+
+impl Notified<'_> {
+    /// Queues this future as a waiter *without* polling it, so a later
+    /// `notify_one` picks it even before its first poll (tokio's
+    /// `Notified::enable`). Returns `true` if it has already been notified
+    /// (then the next poll is `Ready`). Calling it again is harmless.
+    ///
+    /// Takes `Pin<&mut Self>` as tokio does: pin the future first
+    /// (`std::pin::pin!`), then `enable`, then check your condition, then
+    /// `.await` it — no notification can fall between the check and the
+    /// wait.
+    pub fn enable(self: Pin<&mut Self>) -> bool {
+        let this = Pin::into_inner(self);
+        this.waiter.poll(this.notify, Waker::noop()).is_ready()
+    }
 }
 
 impl Future for Notified<'_> {
@@ -145,47 +176,94 @@ impl Future for Notified<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        if this.done {
-            return Poll::Ready(());
-        }
-        let mut st = lock(&this.notify.state);
-        let ready = match this.key {
-            None => {
-                if this.notify.generation.load(Ordering::SeqCst) != this.generation {
-                    true
-                } else if st.permit {
-                    st.permit = false;
-                    true
-                } else {
-                    this.key = Some(st.waiters.push_back(cx.waker(), Note::Waiting));
-                    false
-                }
-            }
-            Some(key) => {
-                if *st.waiters.state(key) == Note::Waiting {
-                    st.waiters.set_waker(key, cx.waker());
-                    false
-                } else {
-                    st.waiters.remove(key);
-                    this.key = None;
-                    true
-                }
-            }
-        };
-        if ready {
-            this.done = true;
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
+        this.waiter.poll(this.notify, cx.waker())
     }
 }
 
 impl Drop for Notified<'_> {
     fn drop(&mut self) {
-        let Some(key) = self.key else { return };
+        self.waiter.cancel(self.notify);
+    }
+}
+
+impl fmt::Debug for Notified<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Notified")
+            .field("queued", &self.waiter.key.is_some())
+            .field("done", &self.waiter.done)
+            .finish()
+    }
+}
+
+/// The state of one `notified()` wait, without the `&Notify` it waits on:
+/// [`Notified`] pairs it with a borrow, and a type that *owns* its `Notify`
+/// (through an `Arc`, say `CancellationToken`'s owned future) pairs it with
+/// that. The register / check / remove-on-drop / pass-on logic lives here
+/// once.
+///
+/// States: *fresh* (`key: None, done: false`) → *queued* (`key: Some`) →
+/// *done*; or fresh → done directly (permit or `notify_waiters` seen).
+#[derive(Debug)]
+pub(crate) struct Waiter {
+    generation: usize,
+    key: Option<usize>,
+    done: bool,
+}
+
+impl Waiter {
+    /// A wait that started now: a `notify_waiters` from here on completes it.
+    pub(crate) fn new(notify: &Notify) -> Waiter {
+        Waiter {
+            generation: notify.generation.load(Ordering::SeqCst),
+            key: None,
+            done: false,
+        }
+    }
+
+    /// Polls the wait on `notify` (always the same one), registering `waker`.
+    pub(crate) fn poll(&mut self, notify: &Notify, waker: &Waker) -> Poll<()> {
+        if self.done {
+            return Poll::Ready(());
+        }
+        let mut st = lock(&notify.state);
+        let ready = match self.key {
+            None => {
+                if notify.generation.load(Ordering::SeqCst) != self.generation {
+                    true
+                } else if st.permit {
+                    st.permit = false;
+                    true
+                } else {
+                    self.key = Some(st.waiters.push_back(waker, Note::Waiting));
+                    false
+                }
+            }
+            Some(key) => {
+                if *st.waiters.state(key) == Note::Waiting {
+                    st.waiters.set_waker(key, waker);
+                    false
+                } else {
+                    st.waiters.remove(key);
+                    self.key = None;
+                    true
+                }
+            }
+        };
+        debug_assert!(!(ready && self.key.is_some()), "done waiters hold no entry");
+        if ready {
+            self.done = true;
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+
+    /// The wait is abandoned: leave the queue, pass on a `notify_one` that
+    /// picked it but was never observed.
+    pub(crate) fn cancel(&mut self, notify: &Notify) {
+        let Some(key) = self.key.take() else { return };
         let waker = {
-            let mut st = lock(&self.notify.state);
+            let mut st = lock(&notify.state);
             if st.waiters.remove(key) == Note::One {
                 st.notify_one()
             } else {
@@ -195,15 +273,6 @@ impl Drop for Notified<'_> {
         if let Some(w) = waker {
             w.wake();
         }
-    }
-}
-
-impl fmt::Debug for Notified<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Notified")
-            .field("queued", &self.key.is_some())
-            .field("done", &self.done)
-            .finish()
     }
 }
 

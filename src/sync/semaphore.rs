@@ -7,11 +7,14 @@
 //! a task that just arrived can win over one that has waited for a second.
 //!
 //! **What this file does:** the count and a [`WaitList`] share one lock.
-//! `acquire` takes a permit at once only if nobody is queued; otherwise it
-//! queues. A released permit is *handed* to the front waiter (its entry's
-//! state becomes `Granted`, the count does not go up) before it is woken; a
-//! waiter dropped between being granted and observing it releases the permit
-//! again, which hands it to the next waiter.
+//! `acquire_many(n)` takes its permits at once only if nobody is queued;
+//! otherwise it queues a `Ticket` for `n`. Released permits are *handed*
+//! to the front ticket (its `assigned` grows, the count does not go up) until
+//! it has all it wants; only then is it unlinked and woken. A front ticket
+//! that still wants more blocks every later (even smaller) ticket: FIFO, as
+//! tokio does, so a large request cannot starve. A waiter dropped before it
+//! observed its permits (all or some) releases them again, which hands them
+//! to the next ticket. `Arc<Semaphore>` permits live in `semaphore_owned.rs`.
 
 use std::fmt;
 use std::future::Future;
@@ -40,18 +43,31 @@ pub struct Semaphore {
     state: Mutex<State>,
 }
 
+/// Invariant (when not closed): `permits > 0` only if nobody is queued,
+/// because released permits go to the front ticket first.
 struct State {
     permits: usize,
     closed: bool,
-    waiters: WaitList<Grant>,
+    waiters: WaitList<Ticket>,
 }
 
+/// One queued `acquire_many(want)`.
+///
+/// States and transitions:
+/// - *waiting* (linked, `assigned < want`, `!closed`): `release` raises
+///   `assigned`; reaching `want` unlinks it → *granted*; `close` unlinks it
+///   → *closed*;
+/// - *granted* (unlinked, `assigned == want`): the next poll returns `Ok`;
+/// - *closed* (unlinked, `closed`): the next poll returns `Err` and gives
+///   the `assigned` part back.
+///
+/// Whatever the state, the owner removes the entry; the `assigned` permits
+/// it did not keep are released.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Grant {
-    Waiting,
-    /// One permit was handed to this waiter.
-    Granted,
-    Closed,
+struct Ticket {
+    want: usize,
+    assigned: usize,
+    closed: bool,
 }
 
 /// Error of [`Semaphore::acquire`]: the semaphore was closed.
@@ -68,7 +84,7 @@ impl std::error::Error for AcquireError {}
 /// Error of [`Semaphore::try_acquire`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TryAcquireError {
-    /// No permit is free now (or others are already waiting for one).
+    /// Not enough permits are free now (or others are already waiting).
     NoPermits,
     /// The semaphore was closed.
     Closed,
@@ -85,8 +101,22 @@ impl fmt::Display for TryAcquireError {
 impl std::error::Error for TryAcquireError {}
 
 impl Semaphore {
+    /// The largest number of permits a semaphore may hold: `usize::MAX >> 3`
+    /// (as in tokio).
+    pub const MAX_PERMITS: usize = usize::MAX >> 3;
+
     /// A semaphore with `permits` permits.
+    ///
+    /// # Panics
+    /// If `permits` exceeds [`MAX_PERMITS`](Self::MAX_PERMITS), with tokio's
+    /// message "a semaphore may not have more than MAX_PERMITS permits (…)".
+    #[track_caller]
     pub fn new(permits: usize) -> Semaphore {
+        assert!(
+            permits <= Self::MAX_PERMITS,
+            "a semaphore may not have more than MAX_PERMITS permits ({})",
+            Self::MAX_PERMITS
+        );
         Semaphore {
             state: Mutex::new(State {
                 permits,
@@ -96,15 +126,39 @@ impl Semaphore {
         }
     }
 
-    /// Permits free right now (permits already handed to a woken waiter are
-    /// not counted).
+    /// Permits free right now (permits already handed to a queued or woken
+    /// waiter are not counted).
     pub fn available_permits(&self) -> usize {
         lock(&self.state).permits
     }
 
     /// Adds `n` permits, handing them to waiters first (FIFO).
+    ///
+    /// # Panics
+    /// If the count would exceed [`MAX_PERMITS`](Self::MAX_PERMITS), with
+    /// tokio's message ("number of added permits (n) would overflow
+    /// MAX_PERMITS (…)"). Nothing is added then.
+    #[track_caller]
     pub fn add_permits(&self, n: usize) {
+        {
+            let st = lock(&self.state);
+            assert!(
+                n <= Self::MAX_PERMITS - st.permits,
+                "number of added permits ({}) would overflow MAX_PERMITS ({})",
+                n,
+                Self::MAX_PERMITS
+            );
+        }
         self.release(n);
+    }
+
+    /// Removes up to `n` free permits for good; returns how many it removed
+    /// (fewer than `n` if fewer were free). Permits held are not touched.
+    pub fn forget_permits(&self, n: usize) -> usize {
+        let mut st = lock(&self.state);
+        let k = st.permits.min(n);
+        st.permits -= k;
+        k
     }
 
     /// Closes the semaphore: every waiting and future `acquire` fails with
@@ -114,8 +168,9 @@ impl Semaphore {
         {
             let mut st = lock(&self.state);
             st.closed = true;
-            while let Some(w) = st.waiters.pop_front(Grant::Closed) {
-                wakers.push(w);
+            while let Some(t) = st.waiters.front_mut().copied() {
+                let closed = Ticket { closed: true, ..t };
+                wakers.push(st.waiters.pop_front(closed).expect("front exists"));
             }
         }
         wakers.wake_all();
@@ -127,83 +182,143 @@ impl Semaphore {
     }
 
     /// Takes a permit without waiting. Fails if none is free, or if others
-    /// are queued for one (fairness: they came first).
+    /// are queued (fairness: they came first).
     pub fn try_acquire(&self) -> Result<SemaphorePermit<'_>, TryAcquireError> {
-        let mut st = lock(&self.state);
-        if st.closed {
-            Err(TryAcquireError::Closed)
-        } else if st.permits > 0 && !st.waiters.has_queued() {
-            st.permits -= 1;
-            Ok(SemaphorePermit { sem: self })
-        } else {
-            Err(TryAcquireError::NoPermits)
-        }
+        self.try_acquire_many(1)
+    }
+
+    /// Takes `n` permits without waiting, or none (see
+    /// [`try_acquire`](Self::try_acquire)).
+    pub fn try_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, TryAcquireError> {
+        self.try_take(n as usize)?;
+        Ok(SemaphorePermit {
+            sem: self,
+            permits: n as usize,
+        })
     }
 
     /// Waits for a permit.
     ///
     /// # Cancellation
-    /// Dropping the future before it completes leaves the queue. If a permit
-    /// had already been handed to it, the permit goes to the next waiter (or
-    /// back to the count): no permit and no wakeup is lost.
+    /// Dropping the future before it completes leaves the queue (its place
+    /// in line is lost). If a permit had already been handed to it, the
+    /// permit goes to the next waiter (or back to the count): no permit and
+    /// no wakeup is lost.
     pub fn acquire(&self) -> Acquire<'_> {
+        self.acquire_many(1)
+    }
+
+    /// Waits for `n` permits at once. FIFO: while this waits at the front of
+    /// the queue, later callers wait behind it even if they want fewer.
+    /// Permits freed meanwhile are set aside for it, so it cannot starve.
+    ///
+    /// # Cancellation
+    /// Dropping the future leaves the queue; the permits already set aside
+    /// for it (some or all) go to the next waiter or back to the count.
+    ///
+    /// # Panics
+    /// If `n` exceeds [`MAX_PERMITS`](Self::MAX_PERMITS) (only possible
+    /// where `usize` is 32 bits), with tokio's message.
+    #[track_caller]
+    pub fn acquire_many(&self, n: u32) -> Acquire<'_> {
+        assert!(
+            n as usize <= Self::MAX_PERMITS,
+            "a semaphore may not have more than MAX_PERMITS permits ({})",
+            Self::MAX_PERMITS
+        );
         Acquire {
             sem: self,
+            want: n as usize,
             key: None,
         }
     }
 
-    /// Gives `n` permits back: to queued waiters first, the rest to the count.
-    fn release(&self, mut n: usize) {
+    /// The check behind every `try_acquire*`: takes `n` or nothing.
+    pub(super) fn try_take(&self, n: usize) -> Result<(), TryAcquireError> {
+        let mut st = lock(&self.state);
+        if st.closed {
+            Err(TryAcquireError::Closed)
+        } else if st.permits >= n && !st.waiters.has_queued() {
+            st.permits -= n;
+            Ok(())
+        } else {
+            Err(TryAcquireError::NoPermits)
+        }
+    }
+
+    /// Gives `n` permits back: to the front tickets first, the rest to the
+    /// count.
+    pub(super) fn release(&self, mut n: usize) {
         let mut wakers = Wakers::default();
         {
             let mut st = lock(&self.state);
-            while n > 0 && !st.closed {
-                match st.waiters.pop_front(Grant::Granted) {
-                    Some(w) => wakers.push(w),
-                    None => break,
+            while !st.closed {
+                let Some(t) = st.waiters.front_mut() else {
+                    break;
+                };
+                let give = n.min(t.want - t.assigned);
+                t.assigned += give;
+                n -= give;
+                if t.assigned < t.want {
+                    break; // `n` is spent; the front still waits
                 }
-                n -= 1;
+                let granted = *t;
+                wakers.push(st.waiters.pop_front(granted).expect("front exists"));
             }
             st.permits += n;
+            debug_assert!(st.closed || st.permits == 0 || !st.waiters.has_queued());
         }
         wakers.wake_all();
     }
 
     /// The poll behind [`Acquire`]; `Ready(false)` means closed.
-    fn poll_acquire(&self, key: &mut Option<usize>, cx: &mut Context<'_>) -> Poll<bool> {
+    fn poll_acquire(
+        &self,
+        want: usize,
+        key: &mut Option<usize>,
+        cx: &mut Context<'_>,
+    ) -> Poll<bool> {
         let mut st = lock(&self.state);
-        match *key {
-            None => {
-                if st.closed {
-                    return Poll::Ready(false);
-                }
-                if st.permits > 0 && !st.waiters.has_queued() {
-                    st.permits -= 1;
-                    return Poll::Ready(true);
-                }
-                *key = Some(st.waiters.push_back(cx.waker(), Grant::Waiting));
-                Poll::Pending
+        let Some(k) = *key else {
+            if st.closed {
+                return Poll::Ready(false);
             }
-            Some(k) => match *st.waiters.state(k) {
-                Grant::Waiting => {
-                    st.waiters.set_waker(k, cx.waker());
-                    Poll::Pending
-                }
-                grant => {
-                    st.waiters.remove(k);
-                    *key = None;
-                    Poll::Ready(grant == Grant::Granted)
-                }
-            },
+            if !st.waiters.has_queued() && st.permits >= want {
+                st.permits -= want;
+                return Poll::Ready(true);
+            }
+            // Whatever is free now is set aside for us (the invariant says
+            // it is 0 if anyone is queued).
+            let assigned = st.permits.min(want);
+            st.permits -= assigned;
+            let ticket = Ticket {
+                want,
+                assigned,
+                closed: false,
+            };
+            *key = Some(st.waiters.push_back(cx.waker(), ticket));
+            return Poll::Pending;
+        };
+        let t = *st.waiters.state(k);
+        if !t.closed && t.assigned < t.want {
+            st.waiters.set_waker(k, cx.waker());
+            return Poll::Pending;
         }
+        st.waiters.remove(k);
+        *key = None;
+        drop(st);
+        if t.closed {
+            self.release(t.assigned);
+        }
+        Poll::Ready(!t.closed)
     }
 
-    /// A pending acquire is dropped: leave the queue, pass on a grant.
+    /// A pending acquire is dropped: leave the queue, pass on what was set
+    /// aside for it.
     fn cancel_acquire(&self, key: usize) {
-        let granted = lock(&self.state).waiters.remove(key) == Grant::Granted;
-        if granted {
-            self.release(1);
+        let t = lock(&self.state).waiters.remove(key);
+        if t.assigned > 0 {
+            self.release(t.assigned);
         }
     }
 }
@@ -218,10 +333,11 @@ impl fmt::Debug for Semaphore {
     }
 }
 
-/// Future of [`Semaphore::acquire`].
+/// Future of [`Semaphore::acquire`] and [`Semaphore::acquire_many`].
 #[must_use = "futures do nothing unless you .await them"]
 pub struct Acquire<'a> {
     sem: &'a Semaphore,
+    want: usize,
     key: Option<usize>,
 }
 
@@ -230,10 +346,10 @@ impl<'a> Future for Acquire<'a> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let sem = this.sem;
-        sem.poll_acquire(&mut this.key, cx).map(|ok| {
+        let (sem, want) = (this.sem, this.want);
+        sem.poll_acquire(want, &mut this.key, cx).map(|ok| {
             if ok {
-                Ok(SemaphorePermit { sem })
+                Ok(SemaphorePermit { sem, permits: want })
             } else {
                 Err(AcquireError(()))
             }
@@ -252,32 +368,103 @@ impl Drop for Acquire<'_> {
 impl fmt::Debug for Acquire<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Acquire")
+            .field("want", &self.want)
             .field("queued", &self.key.is_some())
             .finish()
     }
 }
 
-/// One permit of a [`Semaphore`]; dropping it gives the permit back.
+/// Permits of a [`Semaphore`]; dropping it gives them back.
 #[must_use = "the permit is released as soon as it is dropped"]
 pub struct SemaphorePermit<'a> {
     sem: &'a Semaphore,
+    permits: usize,
 }
 
-impl SemaphorePermit<'_> {
-    /// Keeps the permit taken forever (the semaphore has one fewer).
-    pub fn forget(self) {
-        std::mem::forget(self);
+impl<'a> SemaphorePermit<'a> {
+    /// Keeps the permits taken forever (the semaphore has that many fewer).
+    pub fn forget(mut self) {
+        self.permits = 0;
+    }
+
+    /// How many permits this holds.
+    pub fn num_permits(&self) -> usize {
+        self.permits
+    }
+
+    /// Moves `other`'s permits into this one.
+    ///
+    /// # Panics
+    /// If `other` comes from a different semaphore ("merging permits from
+    /// different semaphore instances", as tokio).
+    #[track_caller]
+    pub fn merge(&mut self, mut other: SemaphorePermit<'a>) {
+        assert!(
+            std::ptr::eq(self.sem, other.sem),
+            "merging permits from different semaphore instances"
+        );
+        self.permits += std::mem::take(&mut other.permits);
+    }
+
+    /// Splits `n` permits off into a new permit; `None` (and nothing
+    /// changes) if this holds fewer than `n`.
+    pub fn split(&mut self, n: usize) -> Option<SemaphorePermit<'a>> {
+        if n > self.permits {
+            return None;
+        }
+        self.permits -= n;
+        Some(SemaphorePermit {
+            sem: self.sem,
+            permits: n,
+        })
     }
 }
 
 impl Drop for SemaphorePermit<'_> {
     fn drop(&mut self) {
-        self.sem.release(1);
+        if self.permits > 0 {
+            self.sem.release(self.permits);
+        }
     }
 }
 
 impl fmt::Debug for SemaphorePermit<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SemaphorePermit")
+        f.debug_struct("SemaphorePermit")
+            .field("permits", &self.permits)
+            .finish()
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_models {
+    use super::*;
+    use crate::loom::{Arc, thread};
+
+    /// A front waiter for 2 permits holds back a later waiter for 1; the
+    /// permits arrive one by one from another thread while the big waiter
+    /// is dropped: whatever was set aside for it reaches the small waiter
+    /// (loom reports a deadlock if a permit or a wake were lost).
+    #[test]
+    fn dropped_partial_waiter_passes_permits_on() {
+        loom::model(|| {
+            let sem = Arc::new(Semaphore::new(0));
+            let mut big = sem.acquire_many(2);
+            let mut cx = Context::from_waker(std::task::Waker::noop());
+            assert!(Pin::new(&mut big).poll(&mut cx).is_pending());
+            let s = sem.clone();
+            let small = thread::spawn(move || {
+                crate::sync::loom_block_on(s.acquire()).unwrap().forget();
+            });
+            let s = sem.clone();
+            let adder = thread::spawn(move || {
+                s.add_permits(1);
+                s.add_permits(1);
+            });
+            drop(big);
+            adder.join().unwrap();
+            small.join().unwrap();
+            assert_eq!(sem.available_permits(), 1, "2 added, 1 taken");
+        });
     }
 }

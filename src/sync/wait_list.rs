@@ -72,7 +72,18 @@ impl<S> WaitList<S> {
     /// Unlinks the front waiter, sets its state to `state` and returns its
     /// waker (to be woken after unlocking). `None` if nobody is queued.
     pub(crate) fn pop_front(&mut self, state: S) -> Option<Waker> {
-        let key = self.head;
+        self.pop_at(self.head, state)
+    }
+
+    /// Unlinks the back waiter (the most recently queued), like
+    /// [`pop_front`](Self::pop_front) otherwise. `None` if nobody is queued.
+    pub(crate) fn pop_back(&mut self, state: S) -> Option<Waker> {
+        self.pop_at(self.tail, state)
+    }
+
+    /// Unlinks `key` (the head or the tail, or `NIL`), sets its state and
+    /// takes its waker.
+    fn pop_at(&mut self, key: usize, state: S) -> Option<Waker> {
         if key == NIL {
             return None;
         }
@@ -80,6 +91,15 @@ impl<S> WaitList<S> {
         let entry = &mut self.entries[key];
         entry.state = state;
         entry.waker.take()
+    }
+
+    /// The state of the front waiter, to update it in place (a partial
+    /// grant) without unlinking it. `None` if nobody is queued.
+    pub(crate) fn front_mut(&mut self) -> Option<&mut S> {
+        match self.head {
+            NIL => None,
+            key => Some(&mut self.entries[key].state),
+        }
     }
 
     /// The state of `key` (which must be an entry of this list).
@@ -171,11 +191,19 @@ mod tests {
         assert_eq!(*list.state(c), 2);
         assert!(!list.has_queued());
         assert!(list.pop_front(3).is_none());
+        assert!(list.pop_back(3).is_none());
+        assert!(list.front_mut().is_none());
         list.remove(a);
         list.remove(c);
         let d = list.push_back(&w, 5);
+        let e = list.push_back(&w, 6);
         assert!(list.has_queued());
-        assert_eq!(list.remove(d), 5);
+        *list.front_mut().unwrap() = 7;
+        assert_eq!(*list.state(d), 7);
+        assert!(list.pop_back(8).is_some());
+        assert_eq!(*list.state(e), 8);
+        assert_eq!(list.remove(d), 7);
         assert!(!list.has_queued());
+        assert_eq!(list.remove(e), 8);
     }
 }
