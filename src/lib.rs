@@ -65,6 +65,8 @@
 //! | `blocking.rs` | [`spawn_blocking`]: the bounded pool of OS threads, and its shutdown |
 //! | `sync/` | [`sync`]: `mpsc`, `oneshot`, `Mutex`, `Semaphore`, `Notify`, on one FIFO `wait_list.rs` |
 //! | `join.rs` | [`join!`]: several futures at once inside one task |
+//! | `stream.rs` | feature `stream`: `Stream` for receivers, `Interval`, `Lines`, `JoinSet`, `incoming()` |
+//! | `io/futures_io.rs` | feature `futures-io`: ramen's streams as `futures_io` types, and `io::Compat` |
 //! | `select.rs` | [`select`], [`select_all`], [`Either`]: the first to finish wins |
 //! | `task_set.rs` | [`JoinSet`]: many tasks, joined in completion order, aborted on drop |
 //! | `metrics.rs` | counters: polls, wakes, reactor waits, forced yields |
@@ -72,6 +74,7 @@
 //! | `event_loop/timed.rs` | the loop's diagnostics hooks (timed polls, stall check), all cold |
 //! | `loom.rs` | std/loom switch for the model-checked parts |
 #![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod blocking;
 mod builder;
@@ -90,6 +93,9 @@ mod run_queue;
 mod runtime;
 mod select;
 mod spawn;
+#[cfg(feature = "stream")]
+#[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
+pub mod stream;
 pub mod sync;
 mod task;
 mod task_set;

@@ -18,12 +18,39 @@
 //! | `ext.rs` | [`AsyncReadExt`], [`AsyncWriteExt`]: `read`, `read_exact`, `write_all`, ... |
 //! | `buf_reader.rs` | [`BufReader`], [`AsyncBufRead`], [`AsyncBufReadExt`] (`read_line`, `lines`) |
 //! | `fd.rs` | the reactor registration every socket uses, and [`AsyncFd`] |
+//! | `futures_io.rs` | feature `futures-io`: the `futures_io` traits for ramen's streams, and `Compat` for the other direction |
+//!
+//! # Why ramen has its own traits (and will keep them)
+//! ramen's [`AsyncRead`]/[`AsyncWrite`] have the shape of `futures-io`'s
+//! (reads into `&mut [u8]`) with tokio's name for the last method
+//! (`poll_shutdown`, where `futures-io` says `poll_close`). With the
+//! `futures-io` feature, every ramen byte stream *also* implements the
+//! `futures_io` traits directly, and `Compat` adapts the other way, so both
+//! worlds meet without wrappers on ramen's side. Should ramen's traits simply
+//! *be* `futures_io`'s in a later major version? Decided: no, they stay
+//! separate, because
+//! - the default build depends on exactly four crates and the traits are one
+//!   readable file (`traits.rs`); re-exporting `futures_io` would make every
+//!   user compile it and every reader leave the crate to see the trait;
+//! - `futures-io` is itself 0.x: a `futures-io` 0.4 would then force a ramen
+//!   major release, and ramen could not evolve its traits (say, reads into
+//!   uninitialised buffers, as tokio and hyper do) on its own schedule;
+//! - there is no single ecosystem trait to adopt: tokio, hyper
+//!   (`hyper::rt::Read`) and `futures-io` each have their own, so a bridge is
+//!   needed anyway, and a bridge behind a feature costs nothing when unused.
+//!
+//! If the standard library gains `AsyncRead`/`AsyncWrite`, ramen will adopt
+//! those (and keep the bridge for the transition).
 
 mod buf_reader;
 mod ext;
 pub(crate) mod fd;
+#[cfg(feature = "futures-io")]
+mod futures_io;
 mod traits;
 
+#[cfg(feature = "futures-io")]
+pub use self::futures_io::Compat;
 pub use buf_reader::{
     AsyncBufRead, AsyncBufReadExt, BufReader, Lines, NextLine, ReadLine, ReadUntil,
 };
