@@ -34,12 +34,18 @@
 //!   answered first), and the last line is
 //!   `shutdown: N requests served on M connections`, exit status 0.
 //!
+//! Layout: this file (the glue, arguments, accept loop, shutdown),
+//! `hyper_server/service.rs` (the service, shared with the tokio benchmark),
+//! `http_server/signal.rs` (SIGINT/SIGTERM through a self-pipe).
+//!
 //! Compare with `examples/http_server.rs`, the same server with a
 //! hand-written HTTP parser: the accept loop and shutdown are alike, and
 //! `benches/servers.sh` measures both.
 
 #[path = "common/flags.rs"]
 mod flags;
+#[path = "hyper_server/service.rs"]
+mod service;
 #[path = "http_server/signal.rs"]
 mod signal;
 
@@ -51,13 +57,9 @@ use std::pin::pin;
 use std::rc::Rc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::body::Incoming;
 use hyper::rt::Executor as _;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
 use ramen::net::{TcpListener, TcpStream};
 use ramen::sync::Notify;
 use ramen::{Either, select};
@@ -354,7 +356,10 @@ async fn serve(stream: TcpStream, state: Rc<State>) {
     state.connections.set(state.connections.get() + 1);
     let _ = stream.set_nodelay(true); // responses are small: do not wait for Nagle
     let counter = state.clone();
-    let service = service_fn(move |req| hello(req, counter.clone()));
+    let service = service_fn(move |req| {
+        counter.requests.set(counter.requests.get() + 1);
+        service::hello(req)
+    });
     let conn = http1::Builder::new()
         .timer(RamenTimer)
         .header_read_timeout(Duration::from_secs(10))
@@ -384,20 +389,4 @@ async fn serve(stream: TcpStream, state: Rc<State>) {
     if state.open.get() == 0 {
         state.closed.notify_waiters();
     }
-}
-
-/// The service: `GET /` → `hello` (hyper answers `HEAD` without the body).
-async fn hello(
-    req: Request<Incoming>,
-    state: Rc<State>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
-    state.requests.set(state.requests.get() + 1);
-    let (status, body): (StatusCode, &'static [u8]) = match (req.method(), req.uri().path()) {
-        (&Method::GET | &Method::HEAD, "/") => (StatusCode::OK, b"hello"),
-        (&Method::GET | &Method::HEAD, _) => (StatusCode::NOT_FOUND, b"not found\n"),
-        _ => (StatusCode::METHOD_NOT_ALLOWED, b"method not allowed\n"),
-    };
-    let mut resp = Response::new(Full::new(Bytes::from_static(body)));
-    *resp.status_mut() = status;
-    Ok(resp)
 }
