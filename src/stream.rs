@@ -52,6 +52,11 @@ use crate::task::JoinError;
 use crate::task_set::JoinSet;
 use crate::time::Interval;
 
+/// Yields each message; ends once every sender is gone (or the receiver was
+/// closed) and the queue is empty.
+///
+/// # Cancellation
+/// As [`Receiver::recv`]: a dropped pending `next()` loses no message.
 impl<T> Stream for Receiver<T> {
     type Item = T;
 
@@ -60,6 +65,10 @@ impl<T> Stream for Receiver<T> {
     }
 }
 
+/// Yields the scheduled `Instant` of each tick; never ends.
+///
+/// # Cancellation
+/// As [`Interval::tick`]: a dropped pending `next()` loses no tick.
 impl Stream for Interval {
     type Item = Instant;
 
@@ -72,6 +81,11 @@ impl Stream for Interval {
     }
 }
 
+/// Yields each line (without `\n` / `\r\n`), or the error reading it; a
+/// line that is not UTF-8 is an `InvalidData` item and the stream goes on.
+///
+/// # Cancellation
+/// As [`Lines::next_line`]: a partial line stays inside `Lines`.
 impl<R: AsyncBufRead + Unpin> Stream for Lines<R> {
     type Item = io::Result<String>;
 
@@ -80,6 +94,11 @@ impl<R: AsyncBufRead + Unpin> Stream for Lines<R> {
     }
 }
 
+/// Yields each task's result in completion order; ends when the set is empty.
+///
+/// # Cancellation
+/// As [`JoinSet::join_next`]: a finished task stays in the set until a
+/// `next()` returns it.
 impl<T: 'static> Stream for JoinSet<T> {
     type Item = Result<T, JoinError>;
 
