@@ -4,7 +4,7 @@
 //! starts a timer itself. It asks for four small things through the traits
 //! in `hyper::rt`, and a runtime that provides them runs hyper. This file is
 //! the answer to "how do I run hyper on ramen?": the glue (module `glue`
-//! below, about 100 lines with its comments) and a server that uses it.
+//! below, about 160 lines, half of them comments) and a server that uses it.
 //!
 //! | hyper asks for | what for | ramen's answer here |
 //! |---|---|---|
@@ -21,8 +21,10 @@
 //! ```
 //!
 //! Options: `--addr HOST:PORT` (default 127.0.0.1:8081; port 0 picks a free
-//! one), `--grace-secs N` (on shutdown, wait at most N s for requests in
-//! flight, default 10).
+//! one), `--header-secs N` (hyper's `header_read_timeout`: close a connection
+//! whose request head is not complete N s after it started, default 10; this
+//! is what the `Timer` glue serves), `--grace-secs N` (on shutdown, wait at
+//! most N s for requests in flight, default 10).
 //!
 //! What to look for:
 //! - one line `listening on ADDR` (the real address), then nothing per request;
@@ -232,25 +234,29 @@ mod glue {
 
 use glue::{RamenExecutor, RamenIo, RamenTimer};
 
-const USAGE: &str = "usage: hyper_server [--addr HOST:PORT] [--grace-secs N]";
+const USAGE: &str = "usage: hyper_server [--addr HOST:PORT] [--header-secs N] [--grace-secs N]";
 
 struct Args {
     addr: String,
+    header: Duration,
     grace: Duration,
 }
 
 fn parse_args() -> Args {
     let mut args = Args {
         addr: "127.0.0.1:8081".to_string(),
+        header: Duration::from_secs(10),
         grace: Duration::from_secs(10),
     };
     flags::parse("hyper_server", USAGE, |flag, value| {
+        let secs = || match value.parse::<u64>() {
+            Ok(n) if n > 0 => Ok(Duration::from_secs(n)),
+            _ => Err(format!("{flag}: expected a positive number, got {value:?}")),
+        };
         match flag {
-            "--addr" => args.addr = value,
-            "--grace-secs" => match value.parse::<u64>() {
-                Ok(n) if n > 0 => args.grace = Duration::from_secs(n),
-                _ => return Err(format!("{flag}: expected a positive number, got {value:?}")),
-            },
+            "--addr" => args.addr = value.clone(),
+            "--header-secs" => args.header = secs()?,
+            "--grace-secs" => args.grace = secs()?,
             _ => return Err(format!("unknown option {flag}")),
         }
         Ok(())
@@ -261,6 +267,7 @@ fn parse_args() -> Args {
 /// What every connection task shares (one thread: `Cell`s suffice).
 #[derive(Default)]
 struct State {
+    header_timeout: Duration,
     requests: Cell<u64>,
     connections: Cell<u64>,
     open: Cell<usize>,
@@ -280,7 +287,10 @@ impl State {
 
 fn main() {
     let args = parse_args();
-    let state = Rc::new(State::default());
+    let state = Rc::new(State {
+        header_timeout: args.header,
+        ..State::default()
+    });
     if let Err(e) = ramen::block_on(run(&args, state.clone())) {
         eprintln!("hyper_server: {e}");
         std::process::exit(1);
@@ -362,7 +372,7 @@ async fn serve(stream: TcpStream, state: Rc<State>) {
     });
     let conn = http1::Builder::new()
         .timer(RamenTimer)
-        .header_read_timeout(Duration::from_secs(10))
+        .header_read_timeout(state.header_timeout)
         .serve_connection(RamenIo(stream), service);
     let mut conn = pin!(conn);
     // No task runs between this check and `select`'s first poll of

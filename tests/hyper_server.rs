@@ -6,7 +6,7 @@
 #[path = "http_server/client.rs"]
 mod client;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use client::{Server, get};
 
@@ -70,6 +70,23 @@ fn keep_alive_and_pipelining_answer_in_order_on_one_connection() {
     let r = c.request(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
     assert_eq!(r.body, b"hello");
     assert!(c.is_closed());
+}
+
+#[test]
+fn an_incomplete_head_is_closed_after_header_secs() {
+    // hyper's header_read_timeout runs on the example's `Timer` glue
+    // (ramen sleeps): this is the test that the glue's timers fire.
+    let server = Server::start_example("hyper_server", &["--header-secs", "1"]);
+    let mut c = server.connect();
+    let started = Instant::now();
+    c.send(b"GET / HTTP/1.1\r\nHost: t\r\n"); // no blank line: never complete
+    assert!(c.is_closed(), "the connection stayed open");
+    let waited = started.elapsed();
+    // Never early; the upper bound only guards against "never" (the
+    // client's read timeout is 20 s).
+    assert!(waited >= Duration::from_millis(900), "{waited:?}");
+    // Other connections are unaffected.
+    assert_eq!(server.connect().request(&get("/")).body, b"hello");
 }
 
 #[test]
