@@ -3,6 +3,7 @@
 #
 #   benches/servers.sh            # every benchmark whose tools are installed
 #   benches/servers.sh http       # only bench_http
+#   benches/servers.sh hyper      # hyper on ramen vs hyper on tokio vs nginx
 #   DURATION=5 CONNS=200 benches/servers.sh http
 #
 # Installs nothing: uses nginx and wrk when they are on PATH (it says which
@@ -85,35 +86,45 @@ measure() {
     ROWS+=("$name|$rps|$cpu|${errors:-0}")
 }
 
-bench_http() {
-    if ! have wrk; then
-        echo "bench_http: wrk is not installed; skipped (apt-get install wrk)"
-        return 0
-    fi
-    have nginx || echo "bench_http: nginx is not installed; measuring http_server alone"
-    echo "bench_http: building examples/http_server (release)" >&2
-    cargo build --release --quiet --example http_server
-
-    # ramen: the example prints its real address once it accepts.
-    taskset -c 0 target/release/examples/http_server --addr 127.0.0.1:0 >"$TMP/http.out" 2>&1 &
-    local pid=$!
-    PIDS+=("$pid")
-    local i addr=""
+# start_listening NAME OUT CMD...: starts CMD pinned to CPU 0 (output to OUT)
+# and waits (≤ 10 s) for its `listening on ADDR` line; sets STARTED_PID and
+# STARTED_ADDR.
+start_listening() {
+    local name=$1 out=$2 i
+    shift 2
+    taskset -c 0 "$@" >"$out" 2>&1 &
+    STARTED_PID=$!
+    PIDS+=("$STARTED_PID")
+    STARTED_ADDR=""
     for i in $(seq 100); do
-        addr=$(sed -n 's/^listening on //p' "$TMP/http.out")
-        [ -n "$addr" ] && break
+        STARTED_ADDR=$(sed -n 's/^listening on //p' "$out")
+        [ -n "$STARTED_ADDR" ] && return 0
         sleep 0.1
     done
-    [ -n "$addr" ] || { echo "http_server did not start:" >&2; cat "$TMP/http.out" >&2; return 1; }
-    measure "ramen http_server" "http://$addr/" "$pid"
-    kill -TERM "$pid"
-    wait "$pid" || echo "http_server exited with $?" >&2
+    echo "$name did not start:" >&2
+    cat "$out" >&2
+    return 1
+}
 
-    if have nginx; then
-        local port
-        port=$(free_port)
-        mkdir -p "$TMP/nginx"
-        cat >"$TMP/nginx.conf" <<EOF
+# measure_server LABEL OUT CMD...: starts the server CMD (start_listening),
+# measures it as LABEL, stops it with SIGTERM and expects exit status 0.
+measure_server() {
+    local label=$1 out=$2
+    shift 2
+    start_listening "$label" "$out" "$@"
+    measure "$label" "http://$STARTED_ADDR/" "$STARTED_PID"
+    kill -TERM "$STARTED_PID"
+    wait "$STARTED_PID" || echo "$label exited with $?" >&2
+}
+
+# measure_nginx: when nginx is installed, measures it (one worker, no master,
+# no access log, `return 200 "hello"` for `/`), pinned to CPU 0.
+measure_nginx() {
+    have nginx || return 0
+    local port pid
+    port=$(free_port)
+    mkdir -p "$TMP/nginx"
+    cat >"$TMP/nginx.conf" <<EOF
 worker_processes 1;
 daemon off;
 master_process off;
@@ -134,32 +145,74 @@ http {
     }
 }
 EOF
-        taskset -c 0 nginx -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx.conf" &
-        pid=$!
-        PIDS+=("$pid")
-        wait_port "$port"
-        measure "nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')" "http://127.0.0.1:$port/" "$pid"
-        kill -QUIT "$pid" # graceful stop
-        wait "$pid" || true
-    fi
+    taskset -c 0 nginx -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx.conf" &
+    pid=$!
+    PIDS+=("$pid")
+    wait_port "$port"
+    measure "nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')" "http://127.0.0.1:$port/" "$pid"
+    kill -QUIT "$pid" # graceful stop
+    wait "$pid" || true
+}
 
+# print_http_table: ROWS as a table, then the first row against each other one.
+print_http_table() {
     echo
     echo "GET / (5-byte body), wrk -t1 -c$CONNS -d${DURATION}s, server on CPU 0, wrk on CPU 1"
     echo
     echo "| server | req/s | server CPU s per 100k req | errors |"
     echo "|---|---:|---:|---|"
-    local row
+    local row name rps cpu errors first f_rps f_cpu i
     for row in "${ROWS[@]}"; do
         IFS='|' read -r name rps cpu errors <<<"$row"
         echo "| $name | $rps | $cpu | $errors |"
     done
-    if [ "${#ROWS[@]}" -ge 2 ]; then
-        IFS='|' read -r _ r_rps r_cpu _ <<<"${ROWS[0]}"
-        IFS='|' read -r _ n_rps n_cpu _ <<<"${ROWS[1]}"
-        awk -v a="$r_rps" -v b="$n_rps" -v c="$r_cpu" -v d="$n_cpu" 'BEGIN {
-            printf "\nramen / nginx: %.2fx the req/s, %.2fx the CPU per request\n", a / b, c / d }'
-    fi
+    IFS='|' read -r first f_rps f_cpu _ <<<"${ROWS[0]}"
+    echo
+    for ((i = 1; i < ${#ROWS[@]}; i++)); do
+        IFS='|' read -r name rps cpu _ <<<"${ROWS[$i]}"
+        awk -v n="$first / $name" -v a="$f_rps" -v b="$rps" -v c="$f_cpu" -v d="$cpu" 'BEGIN {
+            printf "%s: %.2fx the req/s, %.2fx the CPU per request\n", n, a / b, c / d }'
+    done
     ROWS=()
+}
+
+bench_http() {
+    if ! have wrk; then
+        echo "bench_http: wrk is not installed; skipped (apt-get install wrk)"
+        return 0
+    fi
+    have nginx || echo "bench_http: nginx is not installed; measuring http_server alone"
+    echo "bench_http: building examples/http_server (release)" >&2
+    cargo build --release --quiet --example http_server
+
+    # ramen: the example prints its real address once it accepts.
+    measure_server "ramen http_server" "$TMP/http.out" \
+        target/release/examples/http_server --addr 127.0.0.1:0
+
+    measure_nginx
+    print_http_table
+}
+
+# bench_hyper: the same wrk run against hyper 1.x on ramen
+# (examples/hyper_server), hyper on tokio's current_thread runtime
+# (benches/hyper_tokio.rs: same service and hyper settings) and nginx.
+bench_hyper() {
+    if ! have wrk; then
+        echo "bench_hyper: wrk is not installed; skipped (apt-get install wrk)"
+        return 0
+    fi
+    have nginx || echo "bench_hyper: nginx is not installed; measuring the two hypers alone"
+    echo "bench_hyper: building examples/hyper_server and hyper_tokio (release)" >&2
+    cargo build --release --quiet --example hyper_server
+    cargo build --release --quiet -p ramen-benches --bin hyper_tokio
+
+    measure_server "hyper on ramen" "$TMP/hyper.out" \
+        target/release/examples/hyper_server --addr 127.0.0.1:0
+    measure_server "hyper on tokio (current_thread)" "$TMP/hyper_tokio.out" \
+        target/release/hyper_tokio --addr 127.0.0.1:0
+
+    measure_nginx
+    print_http_table
 }
 
 # bench_redis: examples/mini_redis (release) and, when installed, redis-server
@@ -247,7 +300,7 @@ bench_redis() {
 
 main() {
     local want=("$@") name ran=0
-    [ ${#want[@]} -gt 0 ] || want=(http redis)
+    [ ${#want[@]} -gt 0 ] || want=(http hyper redis)
     for name in "${want[@]}"; do
         if declare -F "bench_$name" >/dev/null; then
             "bench_$name"

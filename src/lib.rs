@@ -75,6 +75,8 @@
 //! | `join.rs` | [`join!`], [`try_join!`]: several futures at once inside one task |
 //! | `select.rs` | [`select()`], [`select_all`], [`Either`]: the first to finish wins |
 //! | `select_macro.rs` | [`select!`]: branches with patterns, `if`, `else`, fair random start |
+//! | `stream.rs` | feature `stream`: `Stream` for receivers, `Interval`, `Lines`, `JoinSet`, `incoming()` |
+//! | `io/futures_io.rs` | feature `futures-io`: ramen's streams as `futures_io` types, and `io::Compat` |
 //! | `task_set.rs` | [`JoinSet`]: many tasks, joined in completion order, aborted on drop |
 //! | `workers.rs` | [`workers`]: N threads, a runtime each (thread per core), pinning, first panic stops all |
 //! | `metrics.rs` | counters: polls, wakes, reactor waits, forced yields |
@@ -82,6 +84,7 @@
 //! | `event_loop/timed.rs` | the loop's diagnostics hooks (timed polls, stall check), all cold |
 //! | `loom.rs` | std/loom switch for the model-checked parts |
 #![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod blocking;
 mod builder;
@@ -105,6 +108,9 @@ mod select;
 mod select_macro;
 pub mod signal;
 mod spawn;
+#[cfg(feature = "stream")]
+#[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
+pub mod stream;
 pub mod sync;
 mod task;
 mod task_set;

@@ -24,6 +24,29 @@
 //! | `read_write_int.rs` | `read_u32`/`write_u32`/... (big-endian by default) and `read_to_string` |
 //! | `stdio.rs` | [`stdin`], [`stdout`], [`stderr`] on the blocking pool |
 //! | `blocking_buf.rs` | the owned buffer a blocking-pool object hands to its job |
+//! | `futures_io.rs` | feature `futures-io`: the `futures_io` traits for ramen's streams, and `Compat` for the other direction |
+//!
+//! # Why ramen has its own traits (and will keep them)
+//! ramen's [`AsyncRead`]/[`AsyncWrite`] have the shape of `futures-io`'s
+//! (reads into `&mut [u8]`) with tokio's name for the last method
+//! (`poll_shutdown`, where `futures-io` says `poll_close`). With the
+//! `futures-io` feature, every ramen byte stream *also* implements the
+//! `futures_io` traits directly, and `Compat` adapts the other way, so both
+//! worlds meet without wrappers on ramen's side. Should ramen's traits simply
+//! *be* `futures_io`'s in a later major version? Decided: no, they stay
+//! separate, because
+//! - the default build depends on exactly four crates and the traits are one
+//!   readable file (`traits.rs`); re-exporting `futures_io` would make every
+//!   user compile it and every reader leave the crate to see the trait;
+//! - `futures-io` is itself 0.x: a `futures-io` 0.4 would then force a ramen
+//!   major release, and ramen could not evolve its traits (say, reads into
+//!   uninitialised buffers, as tokio and hyper do) on its own schedule;
+//! - there is no single ecosystem trait to adopt: tokio, hyper
+//!   (`hyper::rt::Read`) and `futures-io` each have their own, so a bridge is
+//!   needed anyway, and a bridge behind a feature costs nothing when unused.
+//!
+//! If the standard library gains `AsyncRead`/`AsyncWrite`, ramen will adopt
+//! those (and keep the bridge for the transition).
 
 pub(crate) mod blocking_buf;
 mod buf_reader;
@@ -34,8 +57,12 @@ pub(crate) mod fd;
 mod read_write_int;
 mod seek;
 mod stdio;
+#[cfg(feature = "futures-io")]
+mod futures_io;
 mod traits;
 
+#[cfg(feature = "futures-io")]
+pub use self::futures_io::Compat;
 pub use buf_reader::{
     AsyncBufRead, AsyncBufReadExt, BufReader, Lines, NextLine, ReadLine, ReadUntil,
 };

@@ -12,6 +12,7 @@
 use std::io;
 use std::os::unix::net::{self as std_unix, SocketAddr};
 use std::path::Path;
+use std::task::{Context, Poll};
 
 use super::split::{OwnedReadHalf, OwnedWriteHalf, StreamInner};
 use super::{connect_result, connect_stream, context, sys};
@@ -60,6 +61,13 @@ impl UnixListener {
     /// The bound address.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
+    }
+
+    /// Poll form of [`accept`](Self::accept).
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
+        self.io
+            .poll_io(READABLE, cx, |l| l.accept())
+            .map(|r| r.and_then(|(s, a)| Ok((UnixStream::from_std(s)?, a))))
     }
 }
 

@@ -1,5 +1,5 @@
-//! Shared by `tests/http_server.rs` and `tests/http_server_clients.rs`: start
-//! the example binary on a free port (killed by PID on drop), and a minimal
+//! Shared by `tests/http_server.rs`, `tests/http_server_clients.rs` and the
+//! `hyper_server` tests: start an example server binary on a free port (killed by PID on drop), and a minimal
 //! blocking HTTP/1.1 client over `std::net::TcpStream`.
 
 #![allow(dead_code)] // each test file uses a different part
@@ -14,12 +14,17 @@ use std::time::{Duration, Instant};
 /// `target/<profile>/examples/http_server`, found from this test's own path
 /// (`target/<profile>/deps/<test>-<hash>`), as `tests/examples_waiting.rs` does.
 pub fn example_binary() -> PathBuf {
+    example_binary_named("http_server")
+}
+
+/// `target/<profile>/examples/<name>`.
+pub fn example_binary_named(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
     let mut dir = exe.parent().expect("test binary directory").to_path_buf();
     if dir.ends_with("deps") {
         dir.pop();
     }
-    let bin = dir.join("examples").join("http_server");
+    let bin = dir.join("examples").join(name);
     assert!(
         bin.exists(),
         "example binary {} not found: run these tests with `cargo test` (it builds the \
@@ -40,13 +45,18 @@ impl Server {
     /// Starts the server on `127.0.0.1:0` with `extra` arguments and waits
     /// for its `listening on ADDR` line.
     pub fn start(extra: &[&str]) -> Server {
-        let mut child = Command::new(example_binary())
+        Server::start_example("http_server", extra)
+    }
+
+    /// As [`Server::start`], for the example server `name`.
+    pub fn start_example(name: &str, extra: &[&str]) -> Server {
+        let mut child = Command::new(example_binary_named(name))
             .args(["--addr", "127.0.0.1:0"])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("start http_server");
+            .unwrap_or_else(|e| panic!("start {name}: {e}"));
         let out = child.stdout.take().expect("stdout");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
