@@ -90,11 +90,7 @@ impl<S> WaitList<S> {
 
     /// Replaces the stored waker if `waker` would wake a different task.
     pub(crate) fn set_waker(&mut self, key: usize, waker: &Waker) {
-        let slot = &mut self.entries[key].waker;
-        match slot {
-            Some(w) if w.will_wake(waker) => {}
-            _ => *slot = Some(waker.clone()),
-        }
+        store_waker(&mut self.entries[key].waker, waker);
     }
 
     /// Removes `key` (unlinking it if still queued) and returns its state.
@@ -119,6 +115,17 @@ impl<S> WaitList<S> {
             NIL => self.tail = prev,
             n => self.entries[n].prev = prev,
         }
+    }
+}
+
+/// Stores `waker` in a single-waiter slot (a receiver's, a `closed()`
+/// future's) unless the one already there would wake the same task: the
+/// one-waiter version of [`WaitList::set_waker`], shared by every primitive.
+#[inline]
+pub(crate) fn store_waker(slot: &mut Option<Waker>, waker: &Waker) {
+    match slot {
+        Some(w) if w.will_wake(waker) => {}
+        _ => *slot = Some(waker.clone()),
     }
 }
 
