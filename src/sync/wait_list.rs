@@ -93,6 +93,27 @@ impl<S> WaitList<S> {
         store_waker(&mut self.entries[key].waker, waker);
     }
 
+    /// The state of the front (oldest queued) waiter, if any: lets a
+    /// primitive check whether what it frees is enough for that waiter.
+    #[inline]
+    pub(crate) fn front_state(&self) -> Option<&S> {
+        match self.head {
+            NIL => None,
+            key => Some(&self.entries[key].state),
+        }
+    }
+
+    /// Unlinks every queued waiter (setting each state to `state`) and
+    /// collects their wakers into `wakers`.
+    pub(crate) fn drain_into(&mut self, state: S, wakers: &mut Wakers)
+    where
+        S: Copy,
+    {
+        while let Some(w) = self.pop_front(state) {
+            wakers.push(w);
+        }
+    }
+
     /// Removes `key` (unlinking it if still queued) and returns its state.
     pub(crate) fn remove(&mut self, key: usize) -> S {
         if self.entries[key].linked {
