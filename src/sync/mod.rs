@@ -35,7 +35,8 @@
 //!
 //! | item | what it is |
 //! |---|---|
-//! | [`mpsc`] | bounded multi-producer channel with backpressure |
+//! | [`mpsc`] | multi-producer channels: bounded (backpressure, permits) and unbounded |
+//! | [`broadcast`] | every receiver sees every value; slow receivers lag |
 //! | [`oneshot`] | a single value, once |
 //! | [`Mutex`] | a lock that may be held across `.await` |
 //! | [`Semaphore`] | `n` permits, released on drop |
@@ -45,6 +46,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Wake, Waker};
 
+pub mod broadcast;
 pub mod mpsc;
 mod mutex;
 mod notify;
