@@ -210,11 +210,8 @@ impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         let mut wakers = Wakers::default();
         {
-            let mut st = self.shared.lock();
-            st.senders -= 1;
-            if st.senders == 0 {
-                st.wake_receivers(&mut wakers);
-            }
+            let st = &mut *self.shared.lock();
+            st.waiters.release_handle(&mut st.senders, &mut wakers);
         }
         wakers.wake_all();
     }
@@ -365,29 +362,19 @@ impl<T: Clone> Future for Recv<'_, T> {
             Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
             Err(TryRecvError::Closed) => Err(RecvError::Closed),
             Err(TryRecvError::Empty) => {
-                match this.key {
-                    Some(k) if !*st.waiters.state(k) => st.waiters.set_waker(k, cx.waker()),
-                    old => {
-                        if let Some(k) = old {
-                            st.waiters.remove(k);
-                        }
-                        this.key = Some(st.waiters.push_back(cx.waker(), false));
-                    }
-                }
+                st.waiters.register(&mut this.key, cx.waker());
                 return Poll::Pending;
             }
         };
-        if let Some(k) = this.key.take() {
-            st.waiters.remove(k);
-        }
+        st.waiters.deregister(&mut this.key);
         Poll::Ready(out)
     }
 }
 
 impl<T> Drop for Recv<'_, T> {
     fn drop(&mut self) {
-        if let Some(k) = self.key {
-            self.rx.shared.lock().waiters.remove(k);
+        if self.key.is_some() {
+            self.rx.shared.lock().waiters.deregister(&mut self.key);
         }
     }
 }

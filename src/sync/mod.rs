@@ -38,6 +38,7 @@
 //! | [`mpsc`] | multi-producer channels: bounded (backpressure, permits) and unbounded |
 //! | [`broadcast`] | every receiver sees every value; slow receivers lag |
 //! | [`oneshot`] | a single value, once |
+//! | [`watch`] | the latest value; receivers wait for it to change |
 //! | [`Mutex`] | a lock that may be held across `.await` |
 //! | [`Semaphore`] | `n` permits, released on drop |
 //! | [`Notify`] | wake one or all waiters, with a stored permit |
@@ -53,6 +54,7 @@ mod notify;
 pub mod oneshot;
 mod semaphore;
 mod wait_list;
+pub mod watch;
 
 pub use mutex::{Lock, Mutex, MutexGuard, TryLockError};
 pub use notify::{Notified, Notify};

@@ -139,6 +139,43 @@ impl<S> WaitList<S> {
     }
 }
 
+/// "Wake everyone" lists (broadcast receivers, watch `changed`/`closed`):
+/// state `false` = queued, `true` = woken by [`WaitList::drain_into`]. A
+/// future that finds its condition still false after a wake queues again.
+impl WaitList<bool> {
+    /// Keeps the future owning `*key` registered with `waker`: refreshes the
+    /// waker while still queued, or queues a fresh entry (removing a woken one).
+    pub(crate) fn register(&mut self, key: &mut Option<usize>, waker: &Waker) {
+        match *key {
+            Some(k) if !self.entries[k].state => self.set_waker(k, waker),
+            old => {
+                if let Some(k) = old {
+                    self.remove(k);
+                }
+                *key = Some(self.push_back(waker, false));
+            }
+        }
+    }
+
+    /// One handle of a kind (a sender, a receiver) is gone: `*count` goes
+    /// down, and if that was the last one, everyone waiting for "all of them
+    /// are gone" is woken (collected into `wakers`).
+    pub(crate) fn release_handle(&mut self, count: &mut usize, wakers: &mut Wakers) {
+        debug_assert!(*count > 0);
+        *count -= 1;
+        if *count == 0 {
+            self.drain_into(true, wakers);
+        }
+    }
+
+    /// Removes the entry of `*key`, if any (on completion or in `Drop`).
+    pub(crate) fn deregister(&mut self, key: &mut Option<usize>) {
+        if let Some(k) = key.take() {
+            self.remove(k);
+        }
+    }
+}
+
 /// Stores `waker` in a single-waiter slot (a receiver's, a `closed()`
 /// future's) unless the one already there would wake the same task: the
 /// one-waiter version of [`WaitList::set_waker`], shared by every primitive.
