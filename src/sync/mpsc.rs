@@ -137,4 +137,46 @@ mod loom_models {
             assert_eq!(got, [0, 2]);
         });
     }
+
+    /// The unbounded queue: two sender threads, the receiver here. Every
+    /// message arrives once, each sender's in order, and `None` comes only
+    /// after both senders are gone.
+    #[test]
+    fn unbounded_two_sender_threads() {
+        loom::model(|| {
+            let (tx, mut rx) = unbounded_channel::<u32>();
+            let tx2 = tx.clone();
+            let t1 = thread::spawn(move || {
+                tx.send(1).unwrap();
+                tx.send(2).unwrap();
+            });
+            let t2 = thread::spawn(move || tx2.send(10).unwrap());
+            let mut got = Vec::new();
+            while let Some(v) = crate::sync::loom_block_on(rx.recv()) {
+                got.push(v);
+            }
+            let mine: Vec<_> = got.iter().copied().filter(|v| *v < 10).collect();
+            assert_eq!(mine, [1, 2]);
+            assert_eq!(got.len(), 3);
+            t1.join().unwrap();
+            t2.join().unwrap();
+        });
+    }
+
+    /// A permit dropped unused on one thread while a sender waits on
+    /// another: the slot goes to the waiting sender, which must wake.
+    #[test]
+    fn dropped_permit_wakes_a_waiting_sender() {
+        loom::model(|| {
+            let (tx, mut rx) = channel::<u32>(1);
+            let tx2 = tx.clone();
+            let permit = tx.try_reserve_owned().unwrap();
+            let t = thread::spawn(move || {
+                crate::sync::loom_block_on(tx2.send(5)).unwrap();
+            });
+            drop(permit);
+            assert_eq!(crate::sync::loom_block_on(rx.recv()), Some(5));
+            t.join().unwrap();
+        });
+    }
 }
