@@ -390,10 +390,11 @@ mod loom_models {
     use super::*;
     use crate::loom::thread;
 
-    /// Capacity 1, a sender thread sends two values and leaves; the
-    /// receiver reads until `Closed`. Whatever the interleaving, it ends on
-    /// the last value, and values read plus values reported lagged add up
-    /// to two (a lost wake would deadlock the model).
+    /// Capacity 1, a sender thread sends two values and keeps the sender
+    /// (handing it back through `join`), so only a send can wake the
+    /// receiver. Whatever the interleaving, it ends on the last value, and
+    /// values read plus values reported lagged add up to two (a lost wake
+    /// deadlocks the model); `Closed` comes once the sender is dropped.
     #[test]
     fn ring_overwrite_races_recv() {
         loom::model(|| {
@@ -401,18 +402,19 @@ mod loom_models {
             let t = thread::spawn(move || {
                 tx.send(1).unwrap();
                 tx.send(2).unwrap();
+                tx
             });
             let (mut got, mut lagged) = (Vec::new(), 0);
-            loop {
+            while got.last() != Some(&2) {
                 match crate::sync::loom_block_on(rx.recv()) {
                     Ok(v) => got.push(v),
                     Err(RecvError::Lagged(n)) => lagged += n,
-                    Err(RecvError::Closed) => break,
+                    Err(RecvError::Closed) => panic!("closed while the sender lives"),
                 }
             }
-            t.join().unwrap();
-            assert_eq!(got.last(), Some(&2));
             assert_eq!(got.len() as u64 + lagged, 2);
+            drop(t.join().unwrap());
+            assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
         });
     }
 
