@@ -138,9 +138,10 @@ mod loom_models {
         });
     }
 
-    /// The unbounded queue: two sender threads, the receiver here. Every
-    /// message arrives once, each sender's in order, and `None` comes only
-    /// after both senders are gone.
+    /// The unbounded queue: two sender threads, the receiver here. The
+    /// senders come back through `join`, so only a send can wake the
+    /// receiver. Every message arrives once, each sender's in order, and
+    /// `None` comes once both senders are dropped.
     #[test]
     fn unbounded_two_sender_threads() {
         loom::model(|| {
@@ -149,17 +150,20 @@ mod loom_models {
             let t1 = thread::spawn(move || {
                 tx.send(1).unwrap();
                 tx.send(2).unwrap();
+                tx
             });
-            let t2 = thread::spawn(move || tx2.send(10).unwrap());
+            let t2 = thread::spawn(move || {
+                tx2.send(10).unwrap();
+                tx2
+            });
             let mut got = Vec::new();
-            while let Some(v) = crate::sync::loom_block_on(rx.recv()) {
-                got.push(v);
+            while got.len() < 3 {
+                got.push(crate::sync::loom_block_on(rx.recv()).unwrap());
             }
             let mine: Vec<_> = got.iter().copied().filter(|v| *v < 10).collect();
             assert_eq!(mine, [1, 2]);
-            assert_eq!(got.len(), 3);
-            t1.join().unwrap();
-            t2.join().unwrap();
+            drop((t1.join().unwrap(), t2.join().unwrap()));
+            assert_eq!(crate::sync::loom_block_on(rx.recv()), None);
         });
     }
 

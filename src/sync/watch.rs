@@ -400,9 +400,10 @@ mod loom_models {
     use super::*;
     use crate::loom::thread;
 
-    /// A sender thread publishes two versions and leaves; the receiver
-    /// waits with `changed()` until `Err`. It always ends having seen the
-    /// last value (a lost wake would deadlock the model).
+    /// A sender thread publishes two versions and keeps the sender (it is
+    /// handed back through `join`), so only a publish can wake `changed()`.
+    /// The receiver always ends up seeing the last value (a lost wake would
+    /// deadlock the model), then `Err` once the sender is dropped.
     #[test]
     fn changed_sees_the_last_value() {
         loom::model(|| {
@@ -410,14 +411,15 @@ mod loom_models {
             let t = thread::spawn(move || {
                 tx.send(1).unwrap();
                 tx.send_modify(|v| *v += 1);
+                tx
             });
             let mut last = 0;
-            while crate::sync::loom_block_on(rx.changed()).is_ok() {
+            while last != 2 {
+                crate::sync::loom_block_on(rx.changed()).unwrap();
                 last = *rx.borrow_and_update();
             }
-            assert_eq!(*rx.borrow(), 2);
-            assert_eq!(last, 2, "the final version was reported");
-            t.join().unwrap();
+            drop(t.join().unwrap());
+            assert!(crate::sync::loom_block_on(rx.changed()).is_err());
         });
     }
 
