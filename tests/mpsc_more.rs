@@ -2,6 +2,7 @@
 //! fix 4), permits, `reserve_many`, `send_timeout`, `recv_many`, weak senders,
 //! `closed()`, and the unbounded channel — with FIFO order across all of them.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
@@ -413,4 +414,39 @@ fn poll_recv_stays_public() {
     assert_eq!(rx.poll_recv(&mut cx), Poll::Pending);
     tx.try_send(4).unwrap();
     assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(4)));
+}
+
+#[test]
+fn a_granted_reserve_dropped_unpolled_passes_the_slot_on() {
+    ramen::block_on(async {
+        let (tx, mut rx) = mpsc::channel(1);
+        tx.send(0).await.unwrap();
+        let waker = futures::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut first = Box::pin(tx.reserve());
+        assert!(first.as_mut().poll(&mut cx).is_pending());
+        let tx2 = tx.clone();
+        let second = queued(async move { tx2.send(2).await.unwrap() }).await;
+        assert_eq!(rx.recv().await, Some(0)); // the slot is granted to `first`
+        drop(first); // ...which never observes it
+        second.await.unwrap();
+        assert_eq!(rx.recv().await, Some(2));
+    });
+}
+
+#[test]
+fn a_waiting_reserve_many_dropped_lets_later_senders_through() {
+    ramen::block_on(async {
+        let (tx, mut rx) = mpsc::channel(2);
+        tx.send(0).await.unwrap();
+        let waker = futures::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut big = Box::pin(tx.reserve_many(2));
+        assert!(big.as_mut().poll(&mut cx).is_pending());
+        assert!(tx.try_send(1).is_err(), "queued behind the big request");
+        drop(big);
+        tx.try_send(1).unwrap();
+        assert_eq!(rx.recv().await, Some(0));
+        assert_eq!(rx.recv().await, Some(1));
+    });
 }

@@ -29,9 +29,10 @@
 //! reference count. A hand-written waker whose `clone` or `Drop` calls back
 //! into the same primitive would deadlock on its mutex: don't write one.
 //!
-//! The types only use `crate::loom`'s `Arc`, `Mutex` and atomics, so the loom
-//! models at the bottom of `mpsc.rs`, `oneshot.rs` and `notify.rs` check every
-//! interleaving of the cross-thread cases.
+//! The types only use `crate::loom`'s `Arc`, `Mutex`, `RwLock` and atomics,
+//! so the loom models at the bottom of `mpsc.rs`, `oneshot.rs`, `notify.rs`,
+//! `broadcast.rs` and `watch.rs` check every interleaving of the
+//! cross-thread cases.
 //!
 //! | item | what it is |
 //! |---|---|

@@ -28,7 +28,7 @@
 mod handles;
 mod bounded;
 mod chan;
-mod error;
+pub mod error;
 mod permit;
 mod receiver;
 mod unbounded;

@@ -1,4 +1,5 @@
-//! The errors of [`super`]: each failed send gives its value back.
+//! The errors of [`super`] (also re-exported there): each failed send gives
+//! its value back.
 
 use std::fmt;
 
