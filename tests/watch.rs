@@ -154,3 +154,39 @@ fn a_receiver_on_another_thread_ends_on_the_final_value() {
     drop(tx);
     assert_eq!(reader.join().unwrap(), 10_000);
 }
+
+#[test]
+fn wait_for_checks_the_current_value_then_each_new_one() {
+    ramen::block_on(async {
+        let (tx, mut rx) = watch::channel(5);
+        {
+            let r = rx.wait_for(|v| *v == 5).await.unwrap();
+            assert_eq!(*r, 5, "already true: returns at once");
+            assert!(!r.has_changed());
+        }
+        let mut rx2 = rx.clone();
+        let h = ramen::spawn(async move {
+            let mut checked = Vec::new();
+            let got = *rx2
+                .wait_for(|v| {
+                    checked.push(*v);
+                    *v >= 8
+                })
+                .await
+                .unwrap();
+            (got, checked)
+        });
+        ramen::yield_now().await;
+        for v in 6..=9 {
+            tx.send(v).unwrap();
+            ramen::yield_now().await;
+        }
+        assert_eq!(h.await.unwrap(), (8, vec![5, 6, 7, 8]));
+        drop(tx);
+        assert!(
+            rx.wait_for(|v| *v == 100).await.is_err(),
+            "closed before it held"
+        );
+        assert_eq!(*rx.wait_for(|v| *v == 9).await.unwrap(), 9);
+    });
+}

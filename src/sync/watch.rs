@@ -218,6 +218,42 @@ impl<T> Sender<T> {
     }
 }
 
+/// `Receiver::changed` on its parts (so `wait_for` can keep a borrow of
+/// `shared` while it waits).
+async fn changed<T>(shared: &Shared<T>, seen: &mut u64) -> Result<(), RecvError> {
+    let mut waiter = Waiter::new(shared, |st| &mut st.rx_waiters);
+    std::future::poll_fn(|cx| {
+        waiter.poll_until(cx, |st| {
+            if st.version != *seen {
+                *seen = st.version;
+                Some(Ok(()))
+            } else if st.senders == 0 {
+                Some(Err(RecvError(())))
+            } else {
+                None
+            }
+        })
+    })
+    .await
+}
+
+/// One `wait_for` check: borrow the value, mark its version seen, and keep
+/// the borrow only if `f` accepts it.
+fn check<'a, T>(
+    shared: &'a Shared<T>,
+    seen: &mut u64,
+    start: u64,
+    f: &mut impl FnMut(&T) -> bool,
+) -> Option<Ref<'a, T>> {
+    let guard = read(&shared.value);
+    let version = shared.lock().version;
+    *seen = version;
+    f(&guard).then_some(Ref {
+        guard,
+        has_changed: version != start,
+    })
+}
+
 /// A waiting future's entry in one of the two lists, removed on drop.
 struct Waiter<'a, T> {
     shared: &'a Shared<T>,
@@ -343,21 +379,32 @@ impl<T> Receiver<T> {
     /// Dropping the future loses nothing: the value is only marked seen in
     /// the poll that returns `Ok`.
     pub async fn changed(&mut self) -> Result<(), RecvError> {
-        let mut waiter = Waiter::new(&self.shared, |st| &mut st.rx_waiters);
-        let seen = &mut self.seen;
-        std::future::poll_fn(|cx| {
-            waiter.poll_until(cx, |st| {
-                if st.version != *seen {
-                    *seen = st.version;
-                    Some(Ok(()))
-                } else if st.senders == 0 {
-                    Some(Err(RecvError(())))
-                } else {
-                    None
-                }
-            })
-        })
-        .await
+        changed(&self.shared, &mut self.seen).await
+    }
+
+    /// Waits until the value satisfies `f` and returns it, borrowed and
+    /// marked seen. The current value is checked first; then each new
+    /// version is (intermediate ones a sender overwrote are never seen).
+    /// `Err` if every sender is gone before a value satisfies `f`.
+    ///
+    /// # Cancellation
+    /// Dropping the future loses nothing; values it checked stay seen.
+    ///
+    /// # Panics
+    /// If `f` panics (the read lock is released as the panic unwinds).
+    pub async fn wait_for(
+        &mut self,
+        mut f: impl FnMut(&T) -> bool,
+    ) -> Result<Ref<'_, T>, RecvError> {
+        let (shared, seen) = (&self.shared, &mut self.seen);
+        let start = *seen;
+        loop {
+            // The guard lives only inside this statement: never across the await.
+            if let Some(r) = check(shared, seen, start, &mut f) {
+                return Ok(r);
+            }
+            changed(shared, seen).await?;
+        }
     }
 
     /// Whether `self` and `other` watch the same channel.
