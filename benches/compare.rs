@@ -14,7 +14,8 @@
 //!
 //! Child modes (used by the parent; runnable by hand):
 //! `compare child idle <ramen|tokio|smol|localpool|floor>`, `compare child threads`,
-//! `compare child echo <ramen|tokio|smol|floor> <rounds>`.
+//! `compare child echo <ramen|tokio|smol|floor> <rounds>`,
+//! `compare child channels` (only the unbounded and broadcast rows, quick).
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -156,6 +157,8 @@ fn main() {
             None,
         ],
     ));
+
+    rows.extend(channel_rows(rt, tk));
 
     eprintln!("timers…");
     let ds = &durations(100_000);
@@ -320,10 +323,54 @@ fn child(args: &[String]) {
             assert_eq!(done, CONNS * rounds);
         }
         ["profile", what, rtname, iters] => profile(what, rtname, iters.parse().unwrap()),
+        ["channels"] => {
+            let rt = ramen::Runtime::new().unwrap();
+            let tk = ramen_benches::tokio_rt();
+            print_table(&channel_rows(&rt, &tk), loadavg());
+        }
         _ => panic!(
-            "usage: compare child idle <rt> | threads | echo <rt> <rounds> | profile <what> <rt> <iters>"
+            "usage: compare child idle <rt> | threads | echo <rt> <rounds> | \
+             profile <what> <rt> <iters> | channels"
         ),
     }
+}
+
+/// The newer channel rows: `unbounded` send/recv and `broadcast` fan-out,
+/// ramen against tokio. Also runnable alone: `compare child channels`.
+fn channel_rows(rt: &ramen::Runtime, tk: &tokio::runtime::Runtime) -> Vec<Row> {
+    let m = 1_000_000u64;
+    let b = 100_000u64;
+    let per_delivery = (b * BCAST_RX as u64) as f64;
+    vec![
+        race(
+            "unbounded mpsc (1M msgs)",
+            "ns/msg",
+            3,
+            m as f64,
+            [
+                some(move || timed(|| unbounded_ramen(rt, m))),
+                some(move || timed(|| unbounded_tokio(tk, m))),
+                None,
+                None,
+                None,
+                None,
+            ],
+        ),
+        race(
+            "broadcast fan-out (1→16, 100k msgs, cap 256)",
+            "ns/delivery",
+            3,
+            per_delivery,
+            [
+                some(move || timed(|| broadcast_ramen(rt, b))),
+                some(move || timed(|| broadcast_tokio(tk, b))),
+                None,
+                None,
+                None,
+                None,
+            ],
+        ),
+    ]
 }
 
 /// Runs one workload `iters` times on ramen or tokio (smol: spawn), for `perf record`,

@@ -12,7 +12,7 @@
 #[allow(unused_imports)]
 #[cfg(not(loom))]
 pub(crate) use std::sync::{
-    Arc, Condvar, Mutex, MutexGuard,
+    Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
     atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering},
 };
 #[cfg(not(loom))]
@@ -21,7 +21,7 @@ pub(crate) use std::thread;
 #[allow(unused_imports)]
 #[cfg(loom)]
 pub(crate) use loom::sync::{
-    Arc, Condvar, Mutex, MutexGuard,
+    Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
     atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering},
 };
 #[cfg(loom)]
@@ -42,4 +42,14 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     {
         m.lock().unwrap()
     }
+}
+
+/// Read-locks an `RwLock`, ignoring poisoning (same reasoning as [`lock`]).
+pub(crate) fn read<T>(m: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Write-locks an `RwLock`, ignoring poisoning (same reasoning as [`lock`]).
+pub(crate) fn write<T>(m: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    m.write().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -157,3 +157,129 @@ pub fn reqrep_local_pool(n: u64) -> u64 {
     pool.run();
     sum
 }
+
+/// ramen: `n` messages through `unbounded_channel` (the sender never waits).
+pub fn unbounded_ramen(rt: &ramen::Runtime, n: u64) -> u64 {
+    rt.block_on(async {
+        let (tx, mut rx) = ramen::sync::mpsc::unbounded_channel();
+        let producer = ramen::spawn(async move {
+            for i in 0..n {
+                tx.send(i).unwrap();
+            }
+        });
+        let consumer = ramen::spawn(async move {
+            let mut sum = 0u64;
+            while let Some(v) = rx.recv().await {
+                sum = sum.wrapping_add(v);
+            }
+            sum
+        });
+        producer.await.unwrap();
+        consumer.await.unwrap()
+    })
+}
+
+/// tokio: `n` messages through `tokio::sync::mpsc::unbounded_channel`.
+pub fn unbounded_tokio(rt: &tokio::runtime::Runtime, n: u64) -> u64 {
+    crate::tokio_local(rt, async {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let producer = tokio::task::spawn_local(async move {
+            for i in 0..n {
+                tx.send(i).unwrap();
+            }
+        });
+        let consumer = tokio::task::spawn_local(async move {
+            let mut sum = 0u64;
+            while let Some(v) = rx.recv().await {
+                sum = sum.wrapping_add(v);
+            }
+            sum
+        });
+        producer.await.unwrap();
+        consumer.await.unwrap()
+    })
+}
+
+/// Broadcast fan-out shape shared by both contenders: one sender task sends
+/// `n` values through a ring of `BCAST_CAP`, yielding every `BCAST_BATCH`
+/// sends so the receivers keep up; `BCAST_RX` receiver tasks each sum what
+/// they get (a lag counts its skipped values, so the sum stays checkable).
+pub const BCAST_RX: usize = 16;
+const BCAST_CAP: usize = 256;
+const BCAST_BATCH: u64 = 64;
+
+/// ramen: `n` values from one sender to 16 receivers through `sync::broadcast`.
+pub fn broadcast_ramen(rt: &ramen::Runtime, n: u64) -> u64 {
+    use ramen::sync::broadcast::{self, RecvError};
+    rt.block_on(async {
+        let (tx, rx) = broadcast::channel::<u64>(BCAST_CAP);
+        let receivers: Vec<_> = (0..BCAST_RX)
+            .map(|_| {
+                let mut rx = rx.resubscribe();
+                ramen::spawn(async move {
+                    let mut sum = 0u64;
+                    loop {
+                        match rx.recv().await {
+                            Ok(v) => sum = sum.wrapping_add(v),
+                            Err(RecvError::Lagged(k)) => sum = sum.wrapping_add(k << 32),
+                            Err(RecvError::Closed) => return sum,
+                        }
+                    }
+                })
+            })
+            .collect();
+        drop(rx);
+        let sender = ramen::spawn(async move {
+            for i in 0..n {
+                tx.send(i).unwrap();
+                if i % BCAST_BATCH == BCAST_BATCH - 1 {
+                    ramen::yield_now().await;
+                }
+            }
+        });
+        sender.await.unwrap();
+        let mut total = 0u64;
+        for r in receivers {
+            total = total.wrapping_add(r.await.unwrap());
+        }
+        total
+    })
+}
+
+/// tokio: the same fan-out through `tokio::sync::broadcast`.
+pub fn broadcast_tokio(rt: &tokio::runtime::Runtime, n: u64) -> u64 {
+    use tokio::sync::broadcast::{self, error::RecvError};
+    crate::tokio_local(rt, async {
+        let (tx, rx) = broadcast::channel::<u64>(BCAST_CAP);
+        let receivers: Vec<_> = (0..BCAST_RX)
+            .map(|_| {
+                let mut rx = rx.resubscribe();
+                tokio::task::spawn_local(async move {
+                    let mut sum = 0u64;
+                    loop {
+                        match rx.recv().await {
+                            Ok(v) => sum = sum.wrapping_add(v),
+                            Err(RecvError::Lagged(k)) => sum = sum.wrapping_add(k << 32),
+                            Err(RecvError::Closed) => return sum,
+                        }
+                    }
+                })
+            })
+            .collect();
+        drop(rx);
+        let sender = tokio::task::spawn_local(async move {
+            for i in 0..n {
+                tx.send(i).unwrap();
+                if i % BCAST_BATCH == BCAST_BATCH - 1 {
+                    tokio::task::yield_now().await;
+                }
+            }
+        });
+        sender.await.unwrap();
+        let mut total = 0u64;
+        for r in receivers {
+            total = total.wrapping_add(r.await.unwrap());
+        }
+        total
+    })
+}

@@ -29,14 +29,17 @@
 //! reference count. A hand-written waker whose `clone` or `Drop` calls back
 //! into the same primitive would deadlock on its mutex: don't write one.
 //!
-//! The types only use `crate::loom`'s `Arc`, `Mutex` and atomics, so the loom
-//! models at the bottom of `mpsc.rs`, `oneshot.rs` and `notify.rs` check every
-//! interleaving of the cross-thread cases.
+//! The types only use `crate::loom`'s `Arc`, `Mutex`, `RwLock` and atomics,
+//! so the loom models at the bottom of `mpsc.rs`, `oneshot.rs`, `notify.rs`,
+//! `broadcast.rs` and `watch.rs` check every interleaving of the
+//! cross-thread cases.
 //!
 //! | item | what it is |
 //! |---|---|
-//! | [`mpsc`] | bounded multi-producer channel with backpressure |
+//! | [`mpsc`] | multi-producer channels: bounded (backpressure, permits) and unbounded |
+//! | [`broadcast`] | every receiver sees every value; slow receivers lag |
 //! | [`oneshot`] | a single value, once |
+//! | [`watch`] | the latest value; receivers wait for it to change |
 //! | [`Mutex`] | a lock that may be held across `.await` |
 //! | [`Semaphore`] | `n` permits, released on drop |
 //! | [`Notify`] | wake one or all waiters, with a stored permit |
@@ -50,6 +53,7 @@ use std::task::{Context, Poll, Wake, Waker};
 
 mod barrier;
 mod cancellation_token;
+pub mod broadcast;
 pub mod mpsc;
 mod mutex;
 mod notify;
@@ -58,6 +62,7 @@ mod rwlock;
 mod semaphore;
 mod semaphore_owned;
 mod wait_list;
+pub mod watch;
 
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use cancellation_token::{

@@ -15,6 +15,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+use super::wait_list::store_waker;
 use crate::loom::{Arc, Mutex, lock};
 
 /// Creates a one-shot channel.
@@ -38,7 +39,10 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
         Sender {
             inner: inner.clone(),
         },
-        Receiver { inner },
+        Receiver {
+            inner,
+            terminated: false,
+        },
     )
 }
 
@@ -111,24 +115,24 @@ impl<T> Sender<T> {
         lock(&self.inner).rx_gone
     }
 
-    /// Waits until the receiver is dropped or closed: lets a producer stop
-    /// computing a value nobody wants.
+    /// Waits until the receiver is dropped or [closed](Receiver::close):
+    /// lets a producer stop computing a value nobody wants.
     ///
     /// # Cancellation
     /// Dropping the future loses nothing.
     pub async fn closed(&mut self) {
-        std::future::poll_fn(|cx| {
-            let mut st = lock(&self.inner);
-            if st.rx_gone {
-                return Poll::Ready(());
-            }
-            match &st.tx_waker {
-                Some(w) if w.will_wake(cx.waker()) => {}
-                _ => st.tx_waker = Some(cx.waker().clone()),
-            }
-            Poll::Pending
-        })
-        .await;
+        std::future::poll_fn(|cx| self.poll_closed(cx)).await;
+    }
+
+    /// Polls for the receiver being dropped or closed (the building block of
+    /// [`closed`](Self::closed)); `Pending` registers `cx`'s waker.
+    pub fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut st = lock(&self.inner);
+        if st.rx_gone {
+            return Poll::Ready(());
+        }
+        store_waker(&mut st.tx_waker, cx.waker());
+        Poll::Pending
     }
 }
 
@@ -163,21 +167,44 @@ impl<T> fmt::Debug for Sender<T> {
 /// a value is only taken by the poll that returns it.
 pub struct Receiver<T> {
     inner: Arc<Mutex<Inner<T>>>,
+    /// Polling returned `Ready`, or `try_recv` returned the value.
+    terminated: bool,
 }
 
 impl<T> Receiver<T> {
     /// Takes the value if it was sent, without waiting.
+    ///
+    /// `Closed` once the sender is gone without a value, the value was
+    /// already taken, or [`close`](Self::close) was called and no value had
+    /// been sent before it.
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         let mut st = lock(&self.inner);
         match st.value.take() {
-            Some(v) => Ok(v),
-            None if st.tx_gone => Err(TryRecvError::Closed),
+            Some(v) => {
+                self.terminated = true;
+                Ok(v)
+            }
+            None if st.tx_gone || st.rx_gone => Err(TryRecvError::Closed),
             None => Err(TryRecvError::Empty),
         }
     }
 
-    /// Refuses the value: a later `send` fails and gives it back. A value
-    /// sent before `close` can still be taken with [`try_recv`](Self::try_recv).
+    /// Whether this receiver already returned its outcome (`.await` was
+    /// `Ready`, or `try_recv` gave the value): it must not be polled again.
+    pub fn is_terminated(&self) -> bool {
+        self.terminated
+    }
+
+    /// Whether no value is waiting to be taken right now (also `true` once
+    /// the value was taken, or the channel closed without one).
+    pub fn is_empty(&self) -> bool {
+        self.terminated || lock(&self.inner).value.is_none()
+    }
+
+    /// Refuses the value: a later `send` fails and gives it back, and the
+    /// sender's [`is_closed`](Sender::is_closed)/[`closed`](Sender::closed)
+    /// see it. A value sent before `close` can still be received; otherwise
+    /// `try_recv` returns `Err(Closed)` and `.await` returns `Err` at once.
     pub fn close(&mut self) {
         let waker = {
             let mut st = lock(&self.inner);
@@ -193,19 +220,20 @@ impl<T> Receiver<T> {
 impl<T> Future for Receiver<T> {
     type Output = Result<T, RecvError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut st = lock(&self.inner);
-        if let Some(v) = st.value.take() {
-            return Poll::Ready(Ok(v));
-        }
-        if st.tx_gone {
-            return Poll::Ready(Err(RecvError(())));
-        }
-        match &st.rx_waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => st.rx_waker = Some(cx.waker().clone()),
-        }
-        Poll::Pending
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let mut st = lock(&this.inner);
+        let out = match st.value.take() {
+            Some(v) => Ok(v),
+            // Closed by the receiver: no value can come any more.
+            None if st.tx_gone || st.rx_gone => Err(RecvError(())),
+            None => {
+                store_waker(&mut st.rx_waker, cx.waker());
+                return Poll::Pending;
+            }
+        };
+        this.terminated = true;
+        Poll::Ready(out)
     }
 }
 

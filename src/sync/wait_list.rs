@@ -110,10 +110,27 @@ impl<S> WaitList<S> {
 
     /// Replaces the stored waker if `waker` would wake a different task.
     pub(crate) fn set_waker(&mut self, key: usize, waker: &Waker) {
-        let slot = &mut self.entries[key].waker;
-        match slot {
-            Some(w) if w.will_wake(waker) => {}
-            _ => *slot = Some(waker.clone()),
+        store_waker(&mut self.entries[key].waker, waker);
+    }
+
+    /// The state of the front (oldest queued) waiter, if any: lets a
+    /// primitive check whether what it frees is enough for that waiter.
+    #[inline]
+    pub(crate) fn front_state(&self) -> Option<&S> {
+        match self.head {
+            NIL => None,
+            key => Some(&self.entries[key].state),
+        }
+    }
+
+    /// Unlinks every queued waiter (setting each state to `state`) and
+    /// collects their wakers into `wakers`.
+    pub(crate) fn drain_into(&mut self, state: S, wakers: &mut Wakers)
+    where
+        S: Copy,
+    {
+        while let Some(w) = self.pop_front(state) {
+            wakers.push(w);
         }
     }
 
@@ -139,6 +156,54 @@ impl<S> WaitList<S> {
             NIL => self.tail = prev,
             n => self.entries[n].prev = prev,
         }
+    }
+}
+
+/// "Wake everyone" lists (broadcast receivers, watch `changed`/`closed`):
+/// state `false` = queued, `true` = woken by [`WaitList::drain_into`]. A
+/// future that finds its condition still false after a wake queues again.
+impl WaitList<bool> {
+    /// Keeps the future owning `*key` registered with `waker`: refreshes the
+    /// waker while still queued, or queues a fresh entry (removing a woken one).
+    pub(crate) fn register(&mut self, key: &mut Option<usize>, waker: &Waker) {
+        match *key {
+            Some(k) if !self.entries[k].state => self.set_waker(k, waker),
+            old => {
+                if let Some(k) = old {
+                    self.remove(k);
+                }
+                *key = Some(self.push_back(waker, false));
+            }
+        }
+    }
+
+    /// One handle of a kind (a sender, a receiver) is gone: `*count` goes
+    /// down, and if that was the last one, everyone waiting for "all of them
+    /// are gone" is woken (collected into `wakers`).
+    pub(crate) fn release_handle(&mut self, count: &mut usize, wakers: &mut Wakers) {
+        debug_assert!(*count > 0);
+        *count -= 1;
+        if *count == 0 {
+            self.drain_into(true, wakers);
+        }
+    }
+
+    /// Removes the entry of `*key`, if any (on completion or in `Drop`).
+    pub(crate) fn deregister(&mut self, key: &mut Option<usize>) {
+        if let Some(k) = key.take() {
+            self.remove(k);
+        }
+    }
+}
+
+/// Stores `waker` in a single-waiter slot (a receiver's, a `closed()`
+/// future's) unless the one already there would wake the same task: the
+/// one-waiter version of [`WaitList::set_waker`], shared by every primitive.
+#[inline]
+pub(crate) fn store_waker(slot: &mut Option<Waker>, waker: &Waker) {
+    match slot {
+        Some(w) if w.will_wake(waker) => {}
+        _ => *slot = Some(waker.clone()),
     }
 }
 

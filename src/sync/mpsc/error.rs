@@ -1,4 +1,5 @@
-//! The errors of [`super`]: each failed send gives its value back.
+//! The errors of [`super`] (also re-exported there): each failed send gives
+//! its value back.
 
 use std::fmt;
 
@@ -14,6 +15,33 @@ pub enum TrySendError<T> {
     /// The receiver is gone or closed the channel.
     Closed(T),
 }
+
+/// Error of [`Sender::send_timeout`](super::Sender::send_timeout); both variants give the value back.
+#[derive(PartialEq, Eq, Clone, Copy)]
+pub enum SendTimeoutError<T> {
+    /// The timeout elapsed while the channel stayed full.
+    Timeout(T),
+    /// The receiver is gone or closed the channel.
+    Closed(T),
+}
+
+impl<T> fmt::Debug for SendTimeoutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendTimeoutError::Timeout(_) => f.write_str("Timeout(..)"),
+            SendTimeoutError::Closed(_) => f.write_str("Closed(..)"),
+        }
+    }
+}
+impl<T> fmt::Display for SendTimeoutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendTimeoutError::Timeout(_) => f.write_str("timed out waiting on send operation"),
+            SendTimeoutError::Closed(_) => f.write_str("channel closed: the receiver is gone"),
+        }
+    }
+}
+impl<T> std::error::Error for SendTimeoutError<T> {}
 
 /// Error of [`Receiver::try_recv`](super::Receiver::try_recv).
 #[derive(PartialEq, Eq, Clone, Copy, Debug)]
