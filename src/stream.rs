@@ -14,7 +14,7 @@
 //!
 //! | type | `Item` | poll method used | dropping a pending `next()` |
 //! |---|---|---|---|
-//! | [`sync::mpsc::Receiver<T>`](crate::sync::mpsc::Receiver) | `T` | `poll_recv` | loses no message: one leaves the queue only in the poll that returns it |
+//! | [`sync::mpsc::Receiver<T>`](crate::sync::mpsc::Receiver), [`UnboundedReceiver<T>`](crate::sync::mpsc::UnboundedReceiver) | `T` | `poll_recv` | loses no message: one leaves the queue only in the poll that returns it |
 //! | [`time::Interval`](crate::time::Interval) | the tick's scheduled `Instant` | `poll_tick` | loses no tick: the next `next()` waits for the same one (never ends) |
 //! | [`io::Lines<R>`](crate::io::Lines) | `io::Result<String>` | `poll_next_line` | loses no bytes: a partial line stays inside `Lines` |
 //! | [`JoinSet<T>`](crate::JoinSet) | `Result<T, JoinError>` | `poll_join_next` | loses no result: a finished task stays in the set (ends when the set is empty) |
@@ -41,16 +41,15 @@
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
-use crate::time::Instant;
 
 use futures_core::Stream;
 
 use crate::io::{AsyncBufRead, Lines};
 use crate::net::{TcpListener, TcpStream, UnixListener, UnixStream};
-use crate::sync::mpsc::Receiver;
+use crate::sync::mpsc::{Receiver, UnboundedReceiver};
 use crate::task::JoinError;
 use crate::task_set::JoinSet;
-use crate::time::Interval;
+use crate::time::{Instant, Interval};
 
 /// Yields each message; ends once every sender is gone (or the receiver was
 /// closed) and the queue is empty.
@@ -58,6 +57,19 @@ use crate::time::Interval;
 /// # Cancellation
 /// As [`Receiver::recv`]: a dropped pending `next()` loses no message.
 impl<T> Stream for Receiver<T> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.get_mut().poll_recv(cx)
+    }
+}
+
+/// Yields each message; ends once every sender is gone (or the receiver was
+/// closed) and the queue is empty.
+///
+/// # Cancellation
+/// As [`UnboundedReceiver::recv`]: a dropped pending `next()` loses no message.
+impl<T> Stream for UnboundedReceiver<T> {
     type Item = T;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {

@@ -3,9 +3,9 @@
 //! dropped `next()` futures losing nothing.
 //! (`cargo test --features stream --test stream`)
 
+use ramen::time::Instant;
 use std::cell::Cell;
 use std::rc::Rc;
-use ramen::time::Instant;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -218,4 +218,17 @@ fn dropped_incoming_next_takes_no_connection_and_unix_incoming_works() {
         assert_eq!(buf, b"hi");
     });
     std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn unbounded_receiver_is_a_stream_in_order() {
+    ramen::block_on(async {
+        let (tx, rx) = ramen::sync::mpsc::unbounded_channel();
+        for i in 0..100 {
+            tx.send(i).unwrap();
+        }
+        drop(tx);
+        let got: Vec<i32> = rx.map(|v| v * 2).collect().await;
+        assert_eq!(got, (0..100).map(|v| v * 2).collect::<Vec<_>>());
+    });
 }

@@ -54,11 +54,11 @@ mod buf_writer;
 mod copy;
 mod ext;
 pub(crate) mod fd;
+#[cfg(feature = "futures-io")]
+mod futures_io;
 mod read_write_int;
 mod seek;
 mod stdio;
-#[cfg(feature = "futures-io")]
-mod futures_io;
 mod traits;
 
 #[cfg(feature = "futures-io")]

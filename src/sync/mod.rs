@@ -52,8 +52,8 @@ use std::pin::pin;
 use std::task::{Context, Poll, Wake, Waker};
 
 mod barrier;
-mod cancellation_token;
 pub mod broadcast;
+mod cancellation_token;
 pub mod mpsc;
 mod mutex;
 mod notify;
