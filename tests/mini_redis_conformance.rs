@@ -386,3 +386,108 @@ fn every_claimed_command_is_implemented() {
         );
     }
 }
+
+// ---- faults found by hostile clients ----
+
+#[test]
+fn one_reply_is_capped_before_it_is_built() {
+    let mut db = db::Db::new();
+    let big = "x".repeat(64 * 1024);
+    assert_eq!(run(&mut db, &["SET", "k", &big]), "+OK");
+    let mut mget = vec!["MGET"];
+    mget.extend(std::iter::repeat_n("k", 16_000)); // ~1 GB of reply
+    let reply = run(&mut db, &mget);
+    assert!(
+        reply.starts_with("-ERR reply too large ("),
+        "{}",
+        &reply[..80.min(reply.len())]
+    );
+    let mut small = vec!["MGET"];
+    small.extend(std::iter::repeat_n("k", 100)); // 6.4 MB: fine
+    assert!(run(&mut db, &small).starts_with("[$xxx"));
+}
+
+#[test]
+fn a_huge_command_is_parsed_once_not_once_per_read() {
+    let words: Vec<String> = (0..100_000).map(|i| format!("v{i}")).collect();
+    let mut cmd = vec!["RPUSH", "k"];
+    cmd.extend(words.iter().map(String::as_str));
+    let whole = encode(&cmd);
+    let mut args = Args::default();
+    let mut last = 0;
+    let mut fed = 0;
+    let used = loop {
+        fed = (fed + 16 * 1024).min(whole.len());
+        match parse_command(&whole[..fed], &mut args).unwrap() {
+            Some(used) => break used,
+            None => {
+                // The parser kept its place: it resumes after what it had.
+                let at = args.resume_position().expect("an array in progress");
+                assert!(at > last, "no progress after {fed} bytes: {at} <= {last}");
+                assert!(fed - at < 64, "resumes at {at}, far behind {fed}");
+                last = at;
+            }
+        }
+    };
+    assert_eq!(used, whole.len());
+    assert_eq!(args.len(), 100_002);
+    assert_eq!(args.get(&whole, 99_999 + 2), b"v99999");
+}
+
+#[test]
+fn a_client_that_does_not_read_is_disconnected_by_the_write_timeout() {
+    let server = Server::start_with(&["--write-timeout-secs", "1"]);
+    let mut c = server.client();
+    let big = "x".repeat(256 * 1024);
+    assert_eq!(c.cmd(&["SET", "big", &big]), "+OK");
+    // Pipeline GETs without reading: replies pile up until the socket buffers
+    // are full, then the server's write waits, then times out.
+    let many: Vec<u8> = (0..200).flat_map(|_| encode(&["GET", "big"])).collect();
+    c.w.write_all(&many).unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    c.r.get_ref()
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let mut sink = vec![0u8; 1 << 20];
+    let closed = loop {
+        match std::io::Read::read(&mut c.r, &mut sink) {
+            Ok(0) => break true,
+            Ok(_) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break true,
+            Err(_) => break false, // still open after 5 s of silence
+        }
+    };
+    assert!(closed, "the server kept a connection that never reads");
+}
+
+#[test]
+fn a_kicked_subscriber_is_told_not_silently_resubscribed() {
+    let server = Server::start();
+    let mut sub = server.client();
+    assert_eq!(sub.cmd(&["SUBSCRIBE", "a", "b"]), "[$subscribe, $a, :1]");
+    assert_eq!(sub.reply(), "[$subscribe, $b, :2]");
+    // Fill its queue (1024 messages) while it does not read: it is kicked.
+    let payload = "p".repeat(64 * 1024);
+    let mut publisher = server.client();
+    let mut kicked = false;
+    for _ in 0..3000 {
+        if publisher.cmd(&["PUBLISH", "a", &payload]) == ":0" {
+            kicked = true;
+            break;
+        }
+    }
+    assert!(kicked, "the slow subscriber was never dropped");
+    sub.w.write_all(&encode(&["SUBSCRIBE", "c"])).unwrap();
+    let mut last = String::new();
+    while let Some(reply) = sub.try_reply() {
+        assert!(
+            !reply.starts_with("[$subscribe, $c"),
+            "silently resubscribed"
+        );
+        last = reply;
+    }
+    assert!(
+        last.starts_with("-ERR this subscriber fell too far behind"),
+        "{last}"
+    );
+}

@@ -182,6 +182,16 @@ pub fn execute(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) -> Flow {
         }
         b"MGET" => {
             arity!(2, false);
+            let size: usize = (1..n)
+                .map(|i| {
+                    db.get(cmd.arg(i), now)
+                        .map_or(0, |v| v.map_or(0, <[u8]>::len))
+                        + 16
+                })
+                .sum();
+            if resp::refuse_if_too_big(out, size) {
+                return Flow::Continue;
+            }
             resp::array_len(out, n - 1);
             for i in 1..n {
                 // redis: a key of another kind reads as nil here, not an error.
@@ -256,6 +266,10 @@ pub fn execute(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) -> Flow {
         b"KEYS" => {
             arity!(2, true);
             let keys = db.keys(cmd.arg(1), now);
+            let size: usize = keys.iter().map(|k| k.len() + 16).sum();
+            if resp::refuse_if_too_big(out, size) {
+                return Flow::Continue;
+            }
             resp::array_len(out, keys.len());
             for k in keys {
                 resp::bulk(out, Some(k));

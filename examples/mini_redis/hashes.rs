@@ -50,6 +50,10 @@ pub fn execute(db: &mut Db, cmd: Cmd, name: &[u8], now: Instant, out: &mut Vec<u
         b"HGETALL" if n == 2 => match db.value(cmd.arg(1), now) {
             None => resp::array_len(out, 0),
             Some(Value::Hash(h)) => {
+                let size = h.iter().map(|(f, v)| f.len() + v.len() + 32).sum();
+                if resp::refuse_if_too_big(out, size) {
+                    return true;
+                }
                 resp::array_len(out, h.len() * 2);
                 for (f, v) in h {
                     resp::bulk(out, Some(f));

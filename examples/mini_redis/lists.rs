@@ -121,6 +121,10 @@ fn range(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) {
     let Some((from, to)) = clamp_range(start, stop, list.len()) else {
         return resp::array_len(out, 0);
     };
+    let size: usize = list.range(from..=to).map(|v| v.len() + 16).sum();
+    if resp::refuse_if_too_big(out, size) {
+        return;
+    }
     resp::array_len(out, to + 1 - from);
     for v in list.range(from..=to) {
         resp::bulk(out, Some(v));

@@ -10,7 +10,10 @@
 //! If a subscriber's queue is full (it reads its socket slower than messages
 //! arrive), the hub drops it: it is removed from every channel and its
 //! sending half is dropped. Its connection task then writes what is still
-//! queued and closes the connection. This is what redis does
+//! queued (within the write timeout: a subscriber that does not read at all
+//! is cut off when it expires) and closes the connection; a command it sends
+//! meanwhile (a new `SUBSCRIBE`, say) gets an error and closes it at once,
+//! so it never silently gets a fresh, empty queue. This is what redis does
 //! (`client-output-buffer-limit pubsub`): the alternatives are unbounded
 //! memory (buffer forever) or a stalled server (wait for the slowest
 //! reader), and both are worse. Dropping messages silently would also be
@@ -42,6 +45,10 @@ pub struct Hub {
     clients: HashMap<u64, Client>,
     /// Subscribers disconnected because their queue was full.
     pub kicked: u64,
+    /// Connections kicked but not closed yet: any further command they send
+    /// is refused and closes them (a fresh `SUBSCRIBE` must not silently
+    /// replace the queue they lost).
+    kicked_ids: HashSet<u64>,
 }
 
 impl Hub {
@@ -106,7 +113,18 @@ impl Hub {
         self.clients.len()
     }
 
-    /// Forgets `id` entirely (its connection closed, or it was too slow).
+    /// Whether `id` was disconnected for being too slow.
+    pub fn was_kicked(&self, id: u64) -> bool {
+        self.kicked_ids.contains(&id)
+    }
+
+    /// Its connection closed: forget everything about `id`.
+    pub fn connection_closed(&mut self, id: u64) {
+        self.remove_client(id);
+        self.kicked_ids.remove(&id);
+    }
+
+    /// Removes `id` from every channel and drops its queue's sending half.
     pub fn remove_client(&mut self, id: u64) {
         for ch in self.channels_of(id) {
             self.unsubscribe(id, &ch);
@@ -138,6 +156,7 @@ impl Hub {
         }
         for id in too_slow {
             self.kicked += 1;
+            self.kicked_ids.insert(id);
             self.remove_client(id);
         }
         sent

@@ -25,6 +25,26 @@ pub const MAX_BULK: usize = 64 << 20;
 pub const MAX_ARRAY: usize = 1 << 20;
 /// Longest inline command line, and longest `*`/`$` header line.
 pub const MAX_INLINE: usize = 64 << 10;
+/// Largest reply one command may build (`MGET`, `LRANGE`, `KEYS` ...):
+/// checked *before* building it, so one command cannot make a connection
+/// hold gigabytes (one `MGET` of a 64 KB key 16,000 times would be 1 GB).
+/// redis has no such cap for normal clients; this example keeps the promise
+/// that memory per connection stays bounded.
+pub const MAX_REPLY: usize = 64 << 20;
+
+/// If a reply of about `bytes` would exceed [`MAX_REPLY`], writes the error
+/// instead and returns true.
+pub fn refuse_if_too_big(out: &mut Vec<u8>, bytes: usize) -> bool {
+    if bytes <= MAX_REPLY {
+        return false;
+    }
+    error(
+        out,
+        &format!("ERR reply too large ({bytes} bytes; this server caps one reply at 64 MiB)"),
+    );
+    true
+}
+
 /// Most unparsed bytes a connection may hold (one request must fit).
 pub const MAX_PENDING: usize = 128 << 20;
 
@@ -53,6 +73,12 @@ enum Arg {
 pub struct Args {
     ranges: Vec<Arg>,
     owned: Vec<u8>,
+    /// An array command that was incomplete at the last call: where its next
+    /// element starts and how many are still to come. The next call (on
+    /// the same command, with more bytes after it) resumes there instead of
+    /// parsing the elements already found again: a 1M-argument command
+    /// arriving 16 KB at a time is parsed once, not once per read.
+    resume: Option<(usize, i64)>,
 }
 
 impl Args {
@@ -66,6 +92,13 @@ impl Args {
         self.ranges.is_empty()
     }
 
+    /// Where an incomplete array command will resume (for tests: it only
+    /// moves forward while the command arrives).
+    #[allow(dead_code)] // read by tests/mini_redis_conformance.rs
+    pub fn resume_position(&self) -> Option<usize> {
+        self.resume.map(|(pos, _)| pos)
+    }
+
     /// Argument `i`, read from `buf` (the buffer it was parsed from).
     pub fn get<'b>(&'b self, buf: &'b [u8], i: usize) -> &'b [u8] {
         match &self.ranges[i] {
@@ -75,12 +108,22 @@ impl Args {
     }
 }
 
-/// Parses one command at the start of `buf` into `args` (cleared first).
+/// Parses one command at the start of `buf` into `args`.
 ///
 /// `Ok(Some(n))`: a command used the first `n` bytes (`args` may be empty:
 /// an empty inline line or `*0`, which redis skips without a reply).
-/// `Ok(None)`: incomplete, read more. `Err`: reply the error and close.
+/// `Ok(None)`: incomplete, read more, and call again with the same command
+/// at the start of `buf` (more bytes after it): the elements found so far are
+/// kept in `args` and not parsed again. `Err`: reply the error and close.
 pub fn parse_command(buf: &[u8], args: &mut Args) -> Result<Option<usize>, ProtocolError> {
+    if let Some((pos, remaining)) = args.resume.take() {
+        // `pos <= buf.len()` keeps every kept range inside `buf` even if a
+        // caller breaks the contract; then it is only a wrong parse, never a
+        // panic.
+        if buf.first() == Some(&b'*') && pos <= buf.len() {
+            return parse_elements(buf, args, pos, remaining);
+        }
+    }
     args.ranges.clear();
     args.owned.clear();
     match buf.first() {
@@ -131,13 +174,28 @@ fn parse_array(buf: &[u8], args: &mut Args) -> Result<Option<usize>, ProtocolErr
         Some(n) if n <= MAX_ARRAY as i64 => n,
         _ => return Err(ProtocolError::new("invalid multibulk length")),
     };
-    let mut pos = end + 2;
+    let pos = end + 2;
     if count <= 0 {
         return Ok(Some(pos)); // `*0` / `*-1`: nothing to do
     }
-    for _ in 0..count {
+    parse_elements(buf, args, pos, count)
+}
+
+/// The bulk strings of an array, from `pos`, `remaining` of them; on
+/// `Ok(None)` remembers where to resume (see [`Args`]).
+fn parse_elements(
+    buf: &[u8],
+    args: &mut Args,
+    mut pos: usize,
+    mut remaining: i64,
+) -> Result<Option<usize>, ProtocolError> {
+    while remaining > 0 {
+        let incomplete = |args: &mut Args, pos| {
+            args.resume = Some((pos, remaining));
+            Ok(None)
+        };
         match buf.get(pos) {
-            None => return Ok(None),
+            None => return incomplete(args, pos),
             Some(b'$') => {}
             Some(&c) => {
                 return Err(ProtocolError::new(format!(
@@ -147,7 +205,7 @@ fn parse_array(buf: &[u8], args: &mut Args) -> Result<Option<usize>, ProtocolErr
             }
         }
         let Some(end) = line_end(buf, pos + 1, 32, "bulk count string")? else {
-            return Ok(None);
+            return incomplete(args, pos);
         };
         let len = match parse_count(&buf[pos + 1..end]) {
             Some(n) if (0..=MAX_BULK as i64).contains(&n) => n as usize,
@@ -155,13 +213,14 @@ fn parse_array(buf: &[u8], args: &mut Args) -> Result<Option<usize>, ProtocolErr
         };
         let start = end + 2;
         if buf.len() < start + len + 2 {
-            return Ok(None);
+            return incomplete(args, pos);
         }
         if &buf[start + len..start + len + 2] != b"\r\n" {
             return Err(ProtocolError::new("bulk string not followed by CRLF"));
         }
         args.ranges.push(Arg::InBuf(start..start + len));
         pos = start + len + 2;
+        remaining -= 1;
     }
     Ok(Some(pos))
 }

@@ -48,6 +48,9 @@ pub fn execute(db: &mut Db, cmd: Cmd, name: &[u8], now: Instant, out: &mut Vec<u
         b"SMEMBERS" if n == 2 => match db.value(cmd.arg(1), now) {
             None => resp::array_len(out, 0),
             Some(Value::Set(set)) => {
+                if resp::refuse_if_too_big(out, set.iter().map(|m| m.len() + 16).sum()) {
+                    return true;
+                }
                 resp::array_len(out, set.len());
                 for m in set {
                     resp::bulk(out, Some(m));

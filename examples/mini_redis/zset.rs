@@ -244,6 +244,10 @@ fn zrange(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) {
         return resp::array_len(out, 0);
     };
     let per = if with_scores { 2 } else { 1 };
+    let size: usize = z.range(from, to).map(|(m, _)| m.len() + 48).sum();
+    if resp::refuse_if_too_big(out, size) {
+        return;
+    }
     resp::array_len(out, (to + 1 - from) * per);
     for (member, score) in z.range(from, to) {
         resp::bulk(out, Some(member));

@@ -36,8 +36,14 @@ pub struct Server {
 impl Server {
     /// Starts `mini_redis --addr 127.0.0.1:0` and reads `listening on ADDR`.
     pub fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// Starts it with `extra` arguments after `--addr 127.0.0.1:0`.
+    pub fn start_with(extra: &[&str]) -> Server {
         let mut child = Command::new(example_binary("mini_redis"))
             .args(["--addr", "127.0.0.1:0"])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
