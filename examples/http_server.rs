@@ -21,12 +21,16 @@
 //! one), `--root DIR` (static files; without it only `/` is served),
 //! `--idle-secs N` (close a connection that sends nothing for N s, default 10),
 //! `--grace-secs N` (on shutdown, wait at most N s for requests in flight,
-//! default 10).
+//! default 10), `--workers N` (N event loops on N threads, as nginx's
+//! `worker_processes N`; default 1), `--accept reuseport|handoff` (how
+//! connections reach the workers: `http_server/workers.rs`), `--pin` (worker
+//! `i` on CPU `i`).
 //!
 //! What to look for:
 //! - one line `listening on ADDR` (the real address), then nothing per request;
 //! - `ps -L` shows one thread however many connections are open (plus,
-//!   briefly, blocking-pool threads while large files are read);
+//!   briefly, blocking-pool threads while large files are read); with
+//!   `--workers N`, N threads, and at shutdown one `worker i: ...` line each;
 //! - Ctrl-C (or SIGTERM): the listener closes, idle keep-alive connections
 //!   are closed, requests in flight are finished, and the last line is
 //!   `shutdown: N requests served on M connections`, exit status 0;
@@ -53,8 +57,9 @@
 //! Not implemented: chunked request bodies, ranges, conditional requests
 //! (`If-Modified-Since`), compression, `OPTIONS *`, trailers.
 //!
-//! Honest framing: real nginx has worker *processes* (one event loop per
-//! core, restarted if one dies), TLS, HTTP/2 and 3, reverse proxying and load
+//! Honest framing: real nginx's workers are *processes* (a crash takes one
+//! worker, and the master restarts it; here `--workers` are threads of one
+//! process), and it has TLS, HTTP/2 and 3, reverse proxying and load
 //! balancing, caching, `sendfile` and zero-copy, rate limiting, access logs,
 //! configuration reload without dropping connections, and two decades of
 //! hardening against hostile clients. Production traffic belongs on the real
@@ -64,7 +69,8 @@
 //! Layout: `http_server/parse.rs` (the request parser) and
 //! `http_server/response.rs` (the response writer): pure functions over
 //! bytes, unit-tested by `tests/http_server.rs`;
-//! `http_server/conn.rs` (one connection), `common/shutdown.rs` (SIGINT
+//! `http_server/conn.rs` (one connection), `http_server/workers.rs`
+//! (`--workers`), `common/shutdown.rs` (SIGINT
 //! and SIGTERM through `ramen::signal`), this file (arguments, accept loop,
 //! shutdown).
 
@@ -76,6 +82,8 @@ mod parse;
 mod response;
 #[path = "common/shutdown.rs"]
 mod shutdown;
+#[path = "http_server/workers.rs"]
+mod workers;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -88,13 +96,19 @@ use ramen::{Either, select};
 use conn::Server;
 
 const USAGE: &str = "usage: http_server [--addr HOST:PORT] [--root DIR] [--idle-secs N] \
-                     [--grace-secs N]";
+                     [--grace-secs N] [--workers N] [--accept reuseport|handoff] [--pin]";
 
 struct Args {
     addr: String,
     root: Option<PathBuf>,
     idle: Duration,
     grace: Duration,
+    /// Event loops, one per thread (`workers.rs`); 1 = this thread only.
+    workers: usize,
+    /// How connections reach the workers (`workers.rs`).
+    accept: workers::Accept,
+    /// Pin worker `i` to CPU `i`.
+    pin: bool,
 }
 
 fn parse_args() -> Args {
@@ -103,12 +117,19 @@ fn parse_args() -> Args {
         root: None,
         idle: Duration::from_secs(10),
         grace: Duration::from_secs(10),
+        workers: 1,
+        accept: workers::Accept::ReusePort,
+        pin: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "--help" || flag == "-h" {
             println!("{USAGE}");
             std::process::exit(0);
+        }
+        if flag == "--pin" {
+            args.pin = true;
+            continue;
         }
         let Some(value) = it.next() else {
             fail(&format!("{flag} needs a value"));
@@ -124,6 +145,17 @@ fn parse_args() -> Args {
             "--root" => args.root = Some(PathBuf::from(&value)),
             "--idle-secs" => args.idle = secs(),
             "--grace-secs" => args.grace = secs(),
+            "--workers" => match value.parse::<usize>() {
+                Ok(n) if (1..=1024).contains(&n) => args.workers = n,
+                _ => fail(&format!("--workers: expected 1..=1024, got {value:?}")),
+            },
+            "--accept" => match value.as_str() {
+                "reuseport" => args.accept = workers::Accept::ReusePort,
+                "handoff" => args.accept = workers::Accept::Handoff,
+                _ => fail(&format!(
+                    "--accept: expected reuseport or handoff, got {value:?}"
+                )),
+            },
             _ => fail(&format!("unknown option {flag}")),
         }
     }
@@ -142,6 +174,23 @@ fn main() {
         r.canonicalize()
             .unwrap_or_else(|e| fail(&format!("--root {}: {e}", r.display())))
     });
+    if args.workers > 1 {
+        match workers::run(&args, root) {
+            Ok(per_worker) => {
+                let (mut requests, mut connections) = (0, 0);
+                for (i, (r, c)) in per_worker.iter().enumerate() {
+                    println!("worker {i}: {r} requests on {c} connections");
+                    (requests, connections) = (requests + r, connections + c);
+                }
+                println!("shutdown: {requests} requests served on {connections} connections")
+            }
+            Err(e) => {
+                eprintln!("http_server: {e}");
+                std::process::exit(1);
+            }
+        }
+        return;
+    }
     let server = Rc::new(Server::new(root, args.idle));
     if let Err(e) = ramen::block_on(run(&args, server.clone())) {
         eprintln!("http_server: {e}");
@@ -175,12 +224,18 @@ async fn run(args: &Args, server: Rc<Server>) -> io::Result<()> {
 
     // 1. Stop accepting: close the listening socket (new connects are refused).
     drop(listener);
-    // 2. Connections answer what they have read with `Connection: close` and
-    //    close; those waiting for a request close now.
+    drain(&server, args.grace).await;
+    // Leaving `block_on` drops (closes) whatever is left.
+    Ok(())
+}
+
+/// After the listener is closed: connections answer what they have read
+/// with `Connection: close` and close; those waiting for a request close
+/// now; the requests in flight get at most `grace`.
+async fn drain(server: &Server, grace: Duration) {
     server.shutting_down.set(true);
     server.shutdown.notify_waiters();
-    // 3. Wait for the requests in flight, at most `grace`.
-    let drained = ramen::time::timeout(args.grace, async {
+    let drained = ramen::time::timeout(grace, async {
         while server.open.get() > 0 {
             server.all_closed.notified().await;
         }
@@ -188,13 +243,10 @@ async fn run(args: &Args, server: Rc<Server>) -> io::Result<()> {
     .await;
     if drained.is_err() {
         eprintln!(
-            "http_server: {} connections still busy after {:?}; closing them",
+            "http_server: {} connections still busy after {grace:?}; closing them",
             server.open.get(),
-            args.grace
         );
     }
-    // Leaving `block_on` drops (closes) whatever is left.
-    Ok(())
 }
 
 /// Accepts forever, one task per connection.

@@ -131,6 +131,13 @@ impl TcpStream {
         })
     }
 
+    /// Deregisters the stream from this runtime's reactor and returns the
+    /// std stream (still non-blocking), e.g. to hand a connection to another
+    /// runtime, which takes it with [`TcpStream::from_std`].
+    pub fn into_std(self) -> io::Result<std::net::TcpStream> {
+        Ok(self.io.into_inner())
+    }
+
     /// This end's address.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
