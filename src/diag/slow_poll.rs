@@ -71,7 +71,7 @@ impl SlowPolls {
         };
         let name = match who {
             Some(meta) => meta.to_string(),
-            None => format!("the block_on future (id {id})"),
+            None => format!("task {id} (the block_on future)"),
         };
         let mut line = format!(
             "ramen: slow poll: {name} held the thread for {}, blocking {ready} ready task{} and \

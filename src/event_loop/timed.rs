@@ -138,16 +138,25 @@ impl Core {
         }
         // Each header is referenced once by its owner (the task cell, or
         // `block_on` for the main future); anything more is a waker.
-        let mut stuck = vec![Stuck {
-            who: format!("the block_on future (id {})", main.task.id),
-            outside_wakers: Arc::strong_count(main) - 1,
-        }];
+        // Listed by task id, the block_on future among them under its own
+        // number ("task 2 (the block_on future)"), so a learner can match
+        // every line with the ids printed elsewhere.
+        let mut by_id = vec![(
+            main.task.id,
+            Stuck {
+                who: format!("task {} (the block_on future)", main.task.id),
+                outside_wakers: Arc::strong_count(main) - 1,
+            },
+        )];
         for (_, task) in self.tasks.borrow().iter() {
-            stuck.push(Stuck {
+            let stuck = Stuck {
                 who: task.meta().to_string(),
                 outside_wakers: Arc::strong_count(task.header()) - 1,
-            });
+            };
+            by_id.push((task.meta().id, stuck));
         }
+        by_id.sort_by_key(|(id, _)| *id);
+        let stuck: Vec<Stuck> = by_id.into_iter().map(|(_, s)| s).collect();
         if let Some(line) = watch.report(self.metrics.polls.get(), &stuck) {
             self.diag.warn(line);
         }
