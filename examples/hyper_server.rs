@@ -198,7 +198,7 @@ mod glue {
             RamenSleep {
                 owner: thread::current().id(),
                 // hyper speaks std's `Instant`; ramen's is its own (paused-aware).
-                inner: ManuallyDrop::new(ramen::time::sleep_until(deadline.into())),
+                inner: ManuallyDrop::new(ramen::time::sleep_until(deadline)),
             }
         }
         fn on_owner_thread(&mut self) -> &mut ramen::time::Sleep {
@@ -210,7 +210,7 @@ mod glue {
             &mut self.inner
         }
         fn reset(&mut self, deadline: Instant) {
-            Pin::new(self.on_owner_thread()).reset(deadline.into());
+            Pin::new(self.on_owner_thread()).reset(deadline);
         }
     }
 

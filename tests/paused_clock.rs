@@ -395,6 +395,6 @@ fn instant_conversions_and_arithmetic() {
     assert!(j > i);
     assert_eq!(sleep_until(j).deadline(), j);
     // Code holding a std instant migrates with `.into()`.
-    assert_eq!(sleep_until(std_now.into()).deadline(), i);
+    assert_eq!(sleep_until(std_now).deadline(), i);
     assert_eq!(format!("{i:?}"), format!("{std_now:?}"));
 }

@@ -163,3 +163,22 @@ fn sleep_first_polled_in_one_runtime_fires_in_another() {
         .expect("the sleep registered in runtime A never fired in runtime B");
     assert!(never_early);
 }
+
+/// ramen's first API took `std::time::Instant`; code written against it
+/// still compiles and means the same: a std deadline works, and a tick
+/// compares with a std instant.
+#[test]
+fn std_instants_are_still_accepted_and_comparable() {
+    ramen::block_on(async {
+        let start = std::time::Instant::now();
+        ramen::time::sleep_until(start + Duration::from_millis(5)).await;
+        assert!(start.elapsed() >= Duration::from_millis(5));
+        let never = ramen::time::sleep(Duration::from_secs(60));
+        let at = std::time::Instant::now() + Duration::from_millis(5);
+        assert!(ramen::time::timeout_at(at, never).await.is_err());
+        let mut iv = ramen::time::interval_at(std::time::Instant::now(), Duration::from_millis(1));
+        let tick = iv.tick().await;
+        assert!(tick <= std::time::Instant::now());
+        assert!(tick >= start);
+    });
+}

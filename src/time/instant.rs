@@ -123,6 +123,20 @@ impl From<std::time::Instant> for Instant {
     }
 }
 
+/// A ramen `Instant` compares with a std one (both are points on the same
+/// monotonic clock while the runtime's clock is not paused).
+impl PartialEq<std::time::Instant> for Instant {
+    fn eq(&self, other: &std::time::Instant) -> bool {
+        self.into_std() == *other
+    }
+}
+
+impl PartialOrd<std::time::Instant> for Instant {
+    fn partial_cmp(&self, other: &std::time::Instant) -> Option<std::cmp::Ordering> {
+        self.into_std().partial_cmp(other)
+    }
+}
+
 impl From<Instant> for std::time::Instant {
     fn from(i: Instant) -> std::time::Instant {
         i.into_std()

@@ -46,7 +46,8 @@ pub fn interval(period: Duration) -> Interval {
 ///
 /// # Panics
 /// If `period` is zero, with tokio's message "`period` must be non-zero."
-pub fn interval_at(start: Instant, period: Duration) -> Interval {
+pub fn interval_at(start: impl Into<Instant>, period: Duration) -> Interval {
+    let start = start.into();
     assert!(period > Duration::ZERO, "`period` must be non-zero.");
     Interval {
         period,
@@ -126,7 +127,8 @@ impl Interval {
     }
 
     /// The next tick is at `deadline`; the grid restarts from there.
-    pub fn reset_at(&mut self, deadline: Instant) {
+    pub fn reset_at(&mut self, deadline: impl Into<Instant>) {
+        let deadline = deadline.into();
         self.next = deadline;
     }
 

@@ -46,12 +46,13 @@ pub fn sleep(duration: Duration) -> Sleep {
 
 /// Waits until `deadline`. See [`Sleep`].
 ///
-/// Takes [`ramen::time::Instant`](Instant), as tokio's does. Code holding a
-/// `std::time::Instant` converts with `.into()` (`From` is implemented).
-/// A generic `impl Into<Instant>` parameter was considered and rejected: it
-/// would make `sleep_until(x.into())` ambiguous and break inference in
-/// closures, the very code migrating from tokio writes.
-pub fn sleep_until(deadline: Instant) -> Sleep {
+/// Takes a [`ramen::time::Instant`](Instant) (paused-aware, like tokio's)
+/// or a `std::time::Instant` (ramen's first API, which code written against
+/// it keeps passing): both convert `Into<Instant>`. The one thing this
+/// costs: `sleep_until(x.into())` with an unnamed target type does not
+/// infer; pass `x` itself.
+pub fn sleep_until(deadline: impl Into<Instant>) -> Sleep {
+    let deadline = deadline.into();
     Sleep {
         deadline,
         entry: None,
@@ -94,7 +95,8 @@ impl Sleep {
     /// Moves the deadline (earlier or later), cancelling the old
     /// registration; the next poll registers the new one. The signature is
     /// tokio's; `Sleep` is `Unpin`, so `Pin::new(&mut sleep).reset(d)` works.
-    pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
+    pub fn reset(self: Pin<&mut Self>, deadline: impl Into<Instant>) {
+        let deadline = deadline.into();
         let this = self.get_mut();
         this.cancel();
         this.deadline = deadline;

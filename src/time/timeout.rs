@@ -69,7 +69,8 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 ///
 /// # Cancellation
 /// As [`timeout`].
-pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
+pub fn timeout_at<F: Future>(deadline: impl Into<Instant>, future: F) -> Timeout<F> {
+    let deadline = deadline.into();
     Timeout {
         future: Some(future),
         sleep: sleep_until(deadline),
