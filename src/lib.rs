@@ -50,7 +50,8 @@
 //! | `event_loop.rs` | the loop above: `Core::run`, `Core::run_task`, `Core::turn` |
 //! | `run_queue.rs` | the FIFO of ready tasks |
 //! | `spawn.rs` | [`spawn`], [`TaskBuilder`], [`Spawner`] (`LocalSpawn`), [`yield_now`] |
-//! | `task.rs` | a task's cell (future → output), [`JoinHandle`], [`JoinError`] |
+//! | `task.rs` | a task's cell (future → output), [`JoinHandle`], [`JoinError`]; [`task`] re-exports tokio's `task::` names |
+//! | `coop.rs` | the per-task cooperative budget: ready resources still yield; [`task::unconstrained`] |
 //! | `waker.rs` | the hand-written `RawWakerVTable` and the task's atomic wake state |
 //! | `inbox.rs` | wakes from other threads, and how the sleeping loop is woken |
 //! | `context.rs` | "which runtime runs on this thread" (a thread-local) |
@@ -76,6 +77,7 @@
 mod blocking;
 mod builder;
 mod context;
+mod coop;
 mod diag;
 mod event_loop;
 pub mod guide;
@@ -91,7 +93,7 @@ mod runtime;
 mod select;
 mod spawn;
 pub mod sync;
-mod task;
+pub mod task;
 mod task_set;
 pub mod time;
 mod timers;

@@ -27,6 +27,9 @@ use std::task::{Context, Poll, Waker};
 use crate::loom::Arc;
 use crate::waker::Header;
 
+pub use crate::coop::{Unconstrained, unconstrained};
+pub use crate::spawn::{spawn, yield_now};
+
 /// Who a task is, for people: printed in panics, warnings and traces.
 pub(crate) struct TaskMeta {
     pub(crate) id: u64,
@@ -300,7 +303,8 @@ impl<T> JoinHandle<T> {
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        crate::coop::budget!(cx, self.as_mut().poll(cx)); // cooperative budget (coop.rs)
         self.raw.poll_join(cx)
     }
 }

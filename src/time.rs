@@ -91,6 +91,7 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        crate::coop::budget!(cx, self.as_mut().poll(cx)); // cooperative budget (coop.rs)
         if let Some((timers, key)) = &self.entry {
             // Still in the map: not fired yet (this poll was spurious or came
             // from a sibling future in the same task). Keep the waker fresh.
@@ -199,7 +200,9 @@ impl<F: Future> Future for Timeout<F> {
         if let Poll::Ready(v) = inner.poll(cx) {
             return Poll::Ready(Ok(v));
         }
-        match Pin::new(&mut this.sleep).poll(cx) {
+        // The deadline is checked even when the inner future spent the task's
+        // cooperative budget (coop.rs): else a busy inner loop hides it.
+        match Pin::new(&mut crate::task::unconstrained(&mut this.sleep)).poll(cx) {
             Poll::Ready(()) => {
                 future.set(None); // drop the inner future now, in place
                 Poll::Ready(Err(Elapsed(())))

@@ -30,5 +30,6 @@ pub use buf_reader::{
 pub use ext::{
     AsyncReadExt, AsyncWriteExt, Flush, Read, ReadExact, ReadToEnd, Shutdown, Write, WriteAll,
 };
-pub use fd::{AsyncFd, Readable, ReadyGuard, Writable};
+#[allow(deprecated)]
+pub use fd::{AsyncFd, Readable, Readiness, ReadyGuard, Writable};
 pub use traits::{AsyncRead, AsyncWrite};

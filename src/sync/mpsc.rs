@@ -229,6 +229,7 @@ impl<T> Future for SendFut<'_, T> {
     type Output = Result<(), SendError<T>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        crate::coop::budget!(cx, self.as_mut().poll(cx)); // cooperative budget (coop.rs)
         let this = &mut *self;
         let mut st = lock(&this.chan.state);
         let can_push = match this.key {
@@ -329,6 +330,7 @@ impl<T> Receiver<T> {
 
     /// Polls for the next message (the building block of [`Receiver::recv`]).
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        crate::coop::budget!(cx, self.poll_recv(cx)); // cooperative budget (coop.rs)
         self.poll_recv_inner(Some(cx.waker()))
     }
 

@@ -193,7 +193,8 @@ impl<T> Receiver<T> {
 impl<T> Future for Receiver<T> {
     type Output = Result<T, RecvError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        crate::coop::budget!(cx, self.as_mut().poll(cx)); // cooperative budget (coop.rs)
         let mut st = lock(&self.inner);
         if let Some(v) = st.value.take() {
             return Poll::Ready(Ok(v));
