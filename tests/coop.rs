@@ -9,21 +9,17 @@ use std::cell::Cell;
 use std::future::Future;
 use std::io::Write;
 use std::rc::Rc;
-use std::sync::mpsc as std_mpsc;
 use std::time::{Duration, Instant};
 
 use ramen::io::AsyncReadExt;
 use ramen::sync::{Semaphore, mpsc, oneshot};
 use ramen::time::{sleep, timeout};
 
-/// Runs `f` on a fresh thread; panics if it does not finish in 20 s.
+mod watchdog_support;
+
+/// [`watchdog_support::watchdog`] for this file.
 fn watchdog<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = std_mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(Duration::from_secs(20))
-        .expect("hung: a loop over ready resources never yielded")
+    watchdog_support::watchdog("a loop over ready resources never yielded", f)
 }
 
 #[test]
