@@ -56,10 +56,11 @@
 //! | `inbox.rs` | wakes from other threads, and how the sleeping loop is woken |
 //! | `context.rs` | "which runtime runs on this thread" (a thread-local) |
 //! | `reactor.rs` | epoll/kqueue through `polling`: sources, readiness, `wait` |
-//! | `io/fd.rs` | the fd registration every socket uses (deregistered before close), [`io::AsyncFd`] |
+//! | `io/fd.rs`, `io/async_fd.rs` | the fd registration every socket uses (deregistered before close, many waiters), [`io::AsyncFd`] |
 //! | `io/traits.rs`, `io/ext.rs` | [`io::AsyncRead`] / [`io::AsyncWrite`] and their `.await` forms |
 //! | `io/buf_reader.rs` | [`io::BufReader`], `read_line`, `lines` |
 //! | `net/tcp.rs`, `net/udp.rs`, `net/unix.rs` | [`net::TcpListener`], [`net::TcpStream`], [`net::UdpSocket`], [`net::UnixStream`] |
+//! | `net/unix_datagram.rs`, `net/readiness.rs` | [`net::UnixDatagram`]; sockets' `ready()`, `try_read`, `peek`, `poll_recv_from` |
 //! | `net/split.rs`, `net/sys.rs` | `into_split` halves; the raw non-blocking `connect` |
 //! | `timers.rs` | the deadline map behind every sleep |
 //! | `time.rs` | [`time::sleep`], [`time::timeout`], [`time::interval`] |

@@ -12,7 +12,11 @@
 //! Polls run under `catch_unwind`, so a panic becomes a [`JoinError`].
 //!
 //! The cell is an `Rc`, not an `Arc`: futures never leave the runtime thread.
-//! Only the small [`Header`] (see `waker.rs`) is shared with other threads.
+//! Only the small `Header` (see `waker.rs`) is shared with other threads.
+//!
+//! As the public `ramen::task` module it also gathers tokio's `task::` names:
+//! [`spawn`], [`yield_now`], [`JoinHandle`], [`JoinError`], and
+//! [`unconstrained`] (the opt-out of the cooperative budget, `coop.rs`).
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};

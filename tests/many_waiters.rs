@@ -92,36 +92,51 @@ fn eight_tasks_receive_on_one_udp_socket() {
 #[test]
 fn dropped_waiters_lose_no_datagram_for_the_others() {
     const TOTAL: u32 = 2000;
-    let (received, dropped) = watchdog(|| {
+    const RECEIVERS: usize = 4;
+    let (received, stopped, dropped) = watchdog(|| {
         ramen::block_on(async {
             let sock = Rc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
             let to = sock.local_addr().unwrap();
             let received = Rc::new(Cell::new(0u32));
             let dropped = Rc::new(Cell::new(0u32));
-            let mut tasks = Vec::new();
-            // Two steady receivers, and six whose receive futures are cut
-            // off by short timeouts — often right after an edge woke them.
-            for i in 0..8u64 {
-                let (s, got, gone) = (sock.clone(), received.clone(), dropped.clone());
-                tasks.push(ramen::spawn(async move {
-                    let mut buf = [0u8; 8];
-                    while got.get() < TOTAL {
-                        if i < 2 {
-                            s.recv_from(&mut buf).await.unwrap();
-                            got.set(got.get() + 1);
-                            continue;
-                        }
-                        let cut = Duration::from_micros(50 + 150 * i);
-                        match timeout(cut, s.recv_from(&mut buf)).await {
-                            Ok(r) => {
-                                r.unwrap();
-                                got.set(got.get() + 1);
+            let done = Rc::new(Cell::new(false));
+            // Receivers: each takes datagrams until it gets a "stop" (a
+            // datagram of length 1), then exits — so each of the RECEIVERS
+            // stops needs a *different* receiver to be woken.
+            let receivers: Vec<_> = (0..RECEIVERS)
+                .map(|_| {
+                    let (s, got) = (sock.clone(), received.clone());
+                    ramen::spawn(async move {
+                        let mut buf = [0u8; 8];
+                        loop {
+                            let (n, _) = s.recv_from(&mut buf).await.unwrap();
+                            if n == 1 {
+                                return;
                             }
-                            Err(_) => gone.set(gone.get() + 1),
+                            got.set(got.get() + 1);
                         }
-                    }
-                }));
-            }
+                    })
+                })
+                .collect();
+            // Droppers: wait on the same direction and are cut off by short
+            // timeouts, often right after an edge woke them.
+            let droppers: Vec<_> = (0..6u64)
+                .map(|i| {
+                    let (s, gone, done) = (sock.clone(), dropped.clone(), done.clone());
+                    ramen::spawn(async move {
+                        while !done.get() {
+                            let cut = Duration::from_micros(50 + 150 * i);
+                            match timeout(cut, s.readable()).await {
+                                Err(_) => gone.set(gone.get() + 1),
+                                Ok(r) => {
+                                    r.unwrap();
+                                    sleep(Duration::from_micros(200)).await;
+                                }
+                            }
+                        }
+                    })
+                })
+                .collect();
             let sender = std::thread::spawn(move || {
                 let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
                 for i in 0..TOTAL {
@@ -130,18 +145,30 @@ fn dropped_waiters_lose_no_datagram_for_the_others() {
                         std::thread::sleep(Duration::from_micros(300));
                     }
                 }
+                s
             });
             while received.get() < TOTAL {
                 sleep(Duration::from_millis(5)).await;
             }
-            sender.join().unwrap();
-            for t in tasks {
-                t.abort();
+            let s = sender.join().unwrap();
+            for _ in 0..RECEIVERS {
+                s.send_to(&[0], to).unwrap();
+                std::thread::sleep(Duration::from_micros(500));
             }
-            (received.get(), dropped.get())
+            let mut stopped = 0;
+            for r in receivers {
+                r.await.unwrap();
+                stopped += 1;
+            }
+            done.set(true);
+            for d in droppers {
+                d.await.unwrap();
+            }
+            (received.get(), stopped, dropped.get())
         })
     });
     assert_eq!(received, TOTAL);
+    assert_eq!(stopped, RECEIVERS);
     assert!(
         dropped > 0,
         "no waiter was dropped: the test tested nothing"

@@ -4,7 +4,6 @@
 //!
 //! On the old code these hung: each runs under a watchdog and fails instead.
 
-
 use ramen::io::AsyncFd;
 use ramen::net::{TcpListener, UdpSocket};
 

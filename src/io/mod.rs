@@ -17,19 +17,25 @@
 //! | `traits.rs` | [`AsyncRead`], [`AsyncWrite`] and impls for `&mut T`, `Box<T>`, `Pin<P>`, `&[u8]`, `Vec<u8>` |
 //! | `ext.rs` | [`AsyncReadExt`], [`AsyncWriteExt`]: `read`, `read_exact`, `write_all`, ... |
 //! | `buf_reader.rs` | [`BufReader`], [`AsyncBufRead`], [`AsyncBufReadExt`] (`read_line`, `lines`) |
-//! | `fd.rs` | the reactor registration every socket uses, and [`AsyncFd`] |
+//! | `fd.rs` | the reactor registration every socket uses: one loop, many waiters, one runtime |
+//! | `interest.rs` | [`Interest`], [`Ready`]: the sockets' `ready()` / `try_*` primitives |
+//! | `async_fd.rs` | [`AsyncFd`]: any fd awaitable, with [`Readiness`] and [`ReadyGuard`] |
 
+mod async_fd;
 mod buf_reader;
 mod ext;
 pub(crate) mod fd;
+mod interest;
 mod traits;
 
+#[allow(deprecated)]
+pub use async_fd::{AsyncFd, Readable, Readiness, ReadyGuard, Writable};
 pub use buf_reader::{
     AsyncBufRead, AsyncBufReadExt, BufReader, Lines, NextLine, ReadLine, ReadUntil,
 };
 pub use ext::{
     AsyncReadExt, AsyncWriteExt, Flush, Read, ReadExact, ReadToEnd, Shutdown, Write, WriteAll,
 };
-#[allow(deprecated)]
-pub use fd::{AsyncFd, Readable, Readiness, ReadyGuard, Writable};
+pub(crate) use interest::peek;
+pub use interest::{Interest, Ready};
 pub use traits::{AsyncRead, AsyncWrite};

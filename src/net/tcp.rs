@@ -99,7 +99,7 @@ impl TcpListener {
 /// bytes; the stream stays usable (see `time::timeout`).
 #[derive(Debug)]
 pub struct TcpStream {
-    io: IoSource<std::net::TcpStream>,
+    pub(super) io: IoSource<std::net::TcpStream>,
 }
 
 impl TcpStream {

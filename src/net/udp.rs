@@ -30,7 +30,7 @@ use crate::reactor::{READABLE, WRITABLE};
 /// ```
 #[derive(Debug)]
 pub struct UdpSocket {
-    io: IoSource<std::net::UdpSocket>,
+    pub(super) io: IoSource<std::net::UdpSocket>,
 }
 
 impl UdpSocket {

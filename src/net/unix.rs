@@ -71,7 +71,7 @@ impl UnixListener {
 /// the stream stays usable.
 #[derive(Debug)]
 pub struct UnixStream {
-    io: IoSource<std_unix::UnixStream>,
+    pub(super) io: IoSource<std_unix::UnixStream>,
 }
 
 impl UnixStream {
