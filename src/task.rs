@@ -307,9 +307,8 @@ impl<T> JoinHandle<T> {
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        crate::coop::budget!(cx, self.as_mut().poll(cx)); // cooperative budget (coop.rs)
-        self.raw.poll_join(cx)
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        crate::coop::with_budget(cx, |cx| self.raw.poll_join(cx)) // cooperative budget (coop.rs)
     }
 }
 

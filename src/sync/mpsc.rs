@@ -228,8 +228,13 @@ impl<T> Unpin for SendFut<'_, T> {}
 impl<T> Future for SendFut<'_, T> {
     type Output = Result<(), SendError<T>>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        crate::coop::budget!(cx, self.as_mut().poll(cx)); // cooperative budget (coop.rs)
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        crate::coop::with_budget(cx, |cx| self.poll_send(cx)) // cooperative budget (coop.rs)
+    }
+}
+
+impl<T> SendFut<'_, T> {
+    fn poll_send(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), SendError<T>>> {
         let this = &mut *self;
         let mut st = lock(&this.chan.state);
         let can_push = match this.key {
@@ -330,8 +335,7 @@ impl<T> Receiver<T> {
 
     /// Polls for the next message (the building block of [`Receiver::recv`]).
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        crate::coop::budget!(cx, self.poll_recv(cx)); // cooperative budget (coop.rs)
-        self.poll_recv_inner(Some(cx.waker()))
+        crate::coop::with_budget(cx, |cx| self.poll_recv_inner(Some(cx.waker()))) // coop.rs
     }
 
     /// Stops accepting messages: senders (waiting or not) fail from now on;
