@@ -21,6 +21,10 @@ use crate::reactor::READABLE;
 /// A Unix-domain stream server socket.
 ///
 /// The socket file is not removed on drop (as with std); remove it yourself.
+///
+/// Belongs to the runtime that created it: used in another runtime (or on a
+/// thread with none), its operations fail at once with an error naming the
+/// fix instead of hanging (see [`net`](crate::net)).
 #[derive(Debug)]
 pub struct UnixListener {
     io: IoSource<std_unix::UnixListener>,
@@ -69,6 +73,10 @@ impl UnixListener {
 /// # Cancellation
 /// A read or write future dropped before completing has transferred no bytes;
 /// the stream stays usable.
+///
+/// Belongs to the runtime that created it: used in another runtime (or on a
+/// thread with none), its operations fail at once with an error naming the
+/// fix instead of hanging (see [`net`](crate::net)).
 #[derive(Debug)]
 pub struct UnixStream {
     pub(super) io: IoSource<std_unix::UnixStream>,
