@@ -11,7 +11,7 @@
 //!   late each wake-up was;
 //! - a **hog** that, after a short pause, computes for `--hog-ms` (1000 ms).
 //!
-//! The program runs three times:
+//! The program runs three times, then twice more with a different hog:
 //! 1. **frozen**: the hog's loop never awaits. The heartbeat, due every
 //!    100 ms, is not polled until the hog is done: one wake-up is about a
 //!    second late. The runtime cannot interrupt the hog (nothing can stop a
@@ -23,11 +23,20 @@
 //!    the heartbeat runs between chunks, at most one chunk late.
 //! 3. **fix 2, `ramen::spawn_blocking`**: the loop runs on a pool thread;
 //!    the task just awaits its result and the runtime's thread stays free.
+//! 4. **a channel drain, cooperative budget**: the hog receives from an mpsc
+//!    channel that is always full (each message is sent straight back), for
+//!    `--hog-ms`. Every `recv().await` is ready, so the loop never meets a
+//!    `Pending` of its own — yet the heartbeat keeps ticking: each ramen
+//!    resource takes one unit of the task's budget (128 per poll, `coop.rs`)
+//!    and, when it is spent, makes the task yield although it is ready.
+//! 5. **the same drain inside `ramen::task::unconstrained`**: the budget is
+//!    off, and the heartbeat is frozen for the whole drain again.
 //!
 //! What to look for: each run's heartbeat lines (`N ms late`), its
 //! `max heartbeat delay [...]` line, the warning of run 1 and none in runs 2
-//! and 3, the timeline of run 1 (the hog's row is one solid block), and the
-//! summary at the end.
+//! and 3, the timeline of run 1 (the hog's row is one solid block),
+//! `heartbeats during the drain [budget]: N` (about `hog-ms / tick-ms`)
+//! against `[unconstrained]: 0`, and the summary at the end.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -166,6 +175,61 @@ fn run(kind: Hog, args: &Args, per_ms: u64) -> Duration {
     max
 }
 
+/// Runs 4 and 5: a heartbeat task counts its beats while the hog drains an
+/// always-full channel for `hog_ms`. Returns the beats during the drain.
+fn run_drain(unconstrained: bool, args: &Args) -> u64 {
+    let label = if unconstrained {
+        "unconstrained"
+    } else {
+        "budget"
+    };
+    let rt = ramen::Runtime::new().expect("runtime");
+    let tick = args.tick;
+    let hog_for = Duration::from_millis(args.hog_ms);
+    let (beats, messages) = rt.block_on(async move {
+        let beats = Rc::new(Cell::new(0u64));
+        let b = beats.clone();
+        let beat = TaskBuilder::new().name("heartbeat").spawn(async move {
+            loop {
+                ramen::time::sleep(tick).await;
+                b.set(b.get() + 1);
+            }
+        });
+        let (tx, mut rx) = ramen::sync::mpsc::channel(64);
+        for i in 0..64u64 {
+            tx.try_send(i).expect("room for 64");
+        }
+        // Every receive is ready, and so is every send (the receive made
+        // room): this loop never waits for anything.
+        let drain = async move {
+            let start = Instant::now();
+            let mut messages = 0u64;
+            while start.elapsed() < hog_for {
+                let v = rx.recv().await.expect("the sender is alive");
+                tx.send(v).await.expect("the receiver is alive");
+                messages += 1;
+            }
+            messages
+        };
+        let before = beats.get();
+        let messages = if unconstrained {
+            ramen::task::unconstrained(drain).await
+        } else {
+            drain.await
+        };
+        let during = beats.get() - before;
+        beat.abort();
+        (during, messages)
+    });
+    println!(
+        "  {messages} messages received and sent back in {} ms",
+        args.hog_ms
+    );
+    println!("heartbeats during the drain [{label}]: {beats}");
+    println!();
+    beats
+}
+
 fn main() {
     let args = parse_args();
     let per_ms = iterations_per_ms();
@@ -185,12 +249,21 @@ fn main() {
     println!("run 3 (fix 2): the loop moved to ramen::spawn_blocking");
     let offloaded = run(Hog::SpawnBlocking, &args, per_ms);
 
+    println!("run 4: a loop that drains an always-full channel (every recv is ready)");
+    let budget_beats = run_drain(false, &args);
+    println!("run 5: the same drain inside ramen::task::unconstrained (no budget)");
+    let unconstrained_beats = run_drain(true, &args);
+
     println!("summary, max heartbeat delay:");
     println!("  hog never awaits         {:>5} ms", frozen.as_millis());
     println!("  fix 1, yield_now         {:>5} ms", yielded.as_millis());
     println!("  fix 2, spawn_blocking    {:>5} ms", offloaded.as_millis());
+    println!("summary, heartbeats while a loop only meets ready resources:");
+    println!("  cooperative budget       {budget_beats:>5}");
+    println!("  unconstrained            {unconstrained_beats:>5}");
     println!(
         "one coroutine that holds the thread stops everything; the runtime cannot stop it by \
-         force, only name it. Await often, or move the work off the thread."
+         force, only name it. Await often, or move the work off the thread. A loop over ready \
+         ramen resources is the exception: the budget makes it yield every 128 operations."
     );
 }

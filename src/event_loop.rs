@@ -142,6 +142,7 @@ impl Core {
                 label,
             });
         }
+        let _coop = crate::coop::enter(); // unconstrained again after block_on
         loop {
             let mut budget = core.config.budget;
             while budget > 0 {
@@ -149,6 +150,7 @@ impl Core {
                     break;
                 };
                 budget -= 1;
+                crate::coop::reset(); // a fresh cooperative budget per task poll (coop.rs)
                 if task.key != MAIN_KEY {
                     core.run_task(task);
                     continue;

@@ -111,7 +111,7 @@
 //!    `WouldBlock` (`EAGAIN`);
 //! 3. `Reactor::clear_readiness`: not readable until the kernel says so;
 //! 4. `Reactor::poll_ready` again: no readiness, so it stores
-//!    `cx.waker().clone()` in the source's reader slot (the clone is
+//!    `cx.waker().clone()` in the source's list of read waiters (the clone is
 //!    `clone_waker` in `waker.rs`: one more reference to the `Header`) and
 //!    returns `Pending`.
 //!

@@ -50,18 +50,20 @@
 //! | `event_loop.rs` | the loop above: `Core::run`, `Core::run_task`, `Core::turn` |
 //! | `run_queue.rs` | the FIFO of ready tasks |
 //! | `spawn.rs` | [`spawn`], [`TaskBuilder`], [`Spawner`] (`LocalSpawn`), [`yield_now`] |
-//! | `task.rs` | a task's cell (future → output), [`JoinHandle`], [`JoinError`] |
+//! | `task.rs` | a task's cell (future → output), [`JoinHandle`], [`JoinError`]; [`task`] re-exports tokio's `task::` names |
+//! | `coop.rs` | the per-task cooperative budget: ready resources still yield; [`task::unconstrained`] |
 //! | `waker.rs` | the hand-written `RawWakerVTable` and the task's atomic wake state |
 //! | `inbox.rs` | wakes from other threads, and how the sleeping loop is woken |
 //! | `handle.rs`, `handle/remote.rs` | [`Handle`]: spawn onto a runtime from any thread; the `Send` [`RemoteJoinHandle`] |
 //! | `context.rs` | "which runtime runs on this thread" (a thread-local) |
 //! | `reactor.rs` | epoll/kqueue through `polling`: sources, readiness, `wait` |
-//! | `io/fd.rs` | the fd registration every socket uses (deregistered before close), [`io::AsyncFd`] |
+//! | `io/fd.rs`, `io/async_fd.rs` | the fd registration every socket uses (deregistered before close, many waiters), [`io::AsyncFd`] |
 //! | `io/traits.rs`, `io/ext.rs` | [`io::AsyncRead`] / [`io::AsyncWrite`] and their `.await` forms |
 //! | `io/buf_reader.rs` | [`io::BufReader`], `read_line`, `lines` |
 //! | `io/copy.rs`, `io/buf_writer.rs`, `io/seek.rs`, `io/stdio.rs` | [`io::copy`], [`io::copy_bidirectional`], [`io::BufWriter`], [`io::AsyncSeek`], [`io::stdout`] |
 //! | `fs/` | [`fs`]: files on the blocking pool, and why epoll cannot wait for them |
 //! | `net/tcp.rs`, `net/udp.rs`, `net/unix.rs` | [`net::TcpListener`], [`net::TcpStream`], [`net::UdpSocket`], [`net::UnixStream`] |
+//! | `net/unix_datagram.rs`, `net/readiness.rs` | [`net::UnixDatagram`]; sockets' `ready()`, `try_read`, `peek`, `poll_recv_from` |
 //! | `net/split.rs`, `net/sys.rs` | `into_split` halves; the raw non-blocking `connect` |
 //! | `net/borrowed.rs`, `net/tcp_socket.rs` | `split(&mut self)` halves; [`net::TcpSocket`] options before `bind`/`listen`/`connect`, `bind_reuseport` |
 //! | `signal/` | [`signal`]: `ctrl_c`, `signal(kind)`: a process-wide handler, a self-pipe in the reactor |
@@ -89,6 +91,7 @@
 mod blocking;
 mod builder;
 mod context;
+mod coop;
 mod diag;
 mod event_loop;
 pub mod fs;
@@ -112,7 +115,7 @@ mod spawn;
 #[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
 pub mod stream;
 pub mod sync;
-mod task;
+pub mod task;
 mod task_set;
 pub mod time;
 mod timers;

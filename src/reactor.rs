@@ -49,8 +49,22 @@
 //! and will be let straight through next time — so nothing is lost — but a
 //! reader that waits for a new event without draining would wait forever.
 //!
+//! # Waiters: a short list per direction
+//! Each source keeps, per direction, a `Vec<(token, Waker)>`: the futures
+//! waiting for that direction, each under the token that is its identity
+//! (`io/fd.rs`, `Waiter`; token [`POLL_SLOT`] is the one shared slot of the
+//! `poll_*` methods). An edge drains the whole list into the wake batch.
+//! Why a `Vec` and not a slab with an intrusive list: the usual length is 0
+//! or 1 (one task per direction), where a `Vec` is one pointer compare and
+//! keeps its capacity across waits, so the common wait allocates nothing
+//! after the first; removal by token is a linear scan, but over a list that
+//! is short or, when long (50 acceptors), woken whole by the next edge
+//! anyway — the O(n) drain is paid regardless. A slab would give O(1) removal
+//! at the price of an indirection and a second table to keep consistent.
+//!
 //! # Invariants
 //! - The slab key is the poller key; events for keys no longer present are ignored.
+//! - A token appears at most once in a direction's list (`poll_ready` replaces in place).
 //! - A source is deleted from the poller before its fd is closed (see `io/fd.rs`).
 //! - `Events` is cleared before each wait (polling appends to it).
 
@@ -70,21 +84,27 @@ pub(crate) const READABLE: u8 = 0b01;
 /// Readiness bit: the fd can be written.
 pub(crate) const WRITABLE: u8 = 0b10;
 
+/// Waiter token of the `poll_*` methods (`AsyncRead::poll_read`,
+/// `poll_accept`, ...): one shared slot per direction, the last caller wins
+/// (as in tokio). Futures (`accept().await`, `readable().await`) get their
+/// own token from [`Reactor::new_token`] and so a place of their own.
+pub(crate) const POLL_SLOT: u64 = 0;
+
 struct Source {
     /// The registered fd (for the narrator's "fd 7 readable").
     fd: RawFd,
     readiness: u8,
-    reader: Option<Waker>,
-    writer: Option<Waker>,
+    /// Waiters per direction (`[READABLE, WRITABLE]`), as `(token, waker)`.
+    waiters: [Vec<(u64, Waker)>; 2],
 }
 
 impl Source {
-    fn waker_slot(&mut self, dir: u8) -> &mut Option<Waker> {
-        if dir == READABLE {
-            &mut self.reader
-        } else {
-            &mut self.writer
-        }
+    fn waiters(&mut self, dir: u8) -> &mut Vec<(u64, Waker)> {
+        debug_assert!(
+            dir == READABLE || dir == WRITABLE,
+            "one direction at a time"
+        );
+        &mut self.waiters[usize::from(dir == WRITABLE)]
     }
 }
 
@@ -98,6 +118,8 @@ pub(crate) struct Reactor {
     /// Keys deregistered while `sources` was borrowed; removed at the next wait.
     dead: RefCell<Vec<usize>>,
     wakers: RefCell<Vec<Waker>>,
+    /// Next waiter token (see [`POLL_SLOT`]); never reused.
+    next_token: std::cell::Cell<u64>,
     /// On with `Builder::explain`: what happened to whose waker, kept for the
     /// core to hand to the narrator (the reactor does not know `diag`).
     narrating: Cell<bool>,
@@ -140,6 +162,7 @@ impl Reactor {
             sources: RefCell::new(Slab::new()),
             dead: RefCell::new(Vec::new()),
             wakers: RefCell::new(Vec::new()),
+            next_token: std::cell::Cell::new(POLL_SLOT + 1),
             narrating: Cell::new(false),
             notes: RefCell::new(Vec::new()),
         }
@@ -173,8 +196,7 @@ impl Reactor {
         entry.insert(Source {
             fd,
             readiness: READABLE | WRITABLE,
-            reader: None,
-            writer: None,
+            waiters: [Vec::new(), Vec::new()],
         });
         Ok(key)
     }
@@ -201,9 +223,22 @@ impl Reactor {
         }
     }
 
+    /// A new waiter identity for a future that waits on some source.
+    pub(crate) fn new_token(&self) -> u64 {
+        let t = self.next_token.get();
+        self.next_token.set(t + 1);
+        t
+    }
+
     /// `Ready` if `dir` is (possibly spuriously) ready; otherwise stores the
-    /// waker to be woken on the next event for that direction.
-    pub(crate) fn poll_ready(&self, key: usize, dir: u8, cx: &mut Context<'_>) -> Poll<()> {
+    /// waker under `token`, to be woken on the next event for that direction.
+    pub(crate) fn poll_ready(
+        &self,
+        key: usize,
+        dir: u8,
+        token: u64,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
         let mut sources = self.sources.borrow_mut();
         let Some(source) = sources.get_mut(key) else {
             // Deregistered: let the syscall run and report the real error.
@@ -212,12 +247,10 @@ impl Reactor {
         if source.readiness & dir != 0 {
             return Poll::Ready(());
         }
-        if source
-            .waker_slot(dir)
-            .as_ref()
-            .is_some_and(|w| w.will_wake(cx.waker()))
-        {
-            return Poll::Pending;
+        let waiters = source.waiters(dir);
+        match waiters.iter().position(|(t, _)| *t == token) {
+            Some(i) if waiters[i].1.will_wake(cx.waker()) => return Poll::Pending,
+            _ => {}
         }
         // Clone the new waker and drop the old one outside the borrow: a
         // foreign waker's clone or drop may run code that reenters the reactor.
@@ -231,11 +264,19 @@ impl Reactor {
         }
         drop(sources);
         let new = cx.waker().clone();
-        let old = self
-            .sources
-            .borrow_mut()
-            .get_mut(key)
-            .and_then(|source| source.waker_slot(dir).replace(new));
+        let mut sources = self.sources.borrow_mut();
+        let Some(source) = sources.get_mut(key) else {
+            return Poll::Ready(());
+        };
+        let waiters = source.waiters(dir);
+        let old = match waiters.iter_mut().find(|(t, _)| *t == token) {
+            Some((_, w)) => Some(std::mem::replace(w, new)),
+            None => {
+                waiters.push((token, new));
+                None
+            }
+        };
+        drop(sources);
         drop(old);
         Poll::Pending
     }
@@ -248,10 +289,16 @@ impl Reactor {
         }
     }
 
-    /// Forgets the waker stored for `dir` (its future was dropped).
-    pub(crate) fn drop_waker(&self, key: usize, dir: u8) {
+    /// Forgets the waker stored for `token` in `dir` (its future was
+    /// dropped). The other waiters keep their places: an edge wakes every
+    /// waiter of its direction, so removing one loses nothing for the rest.
+    pub(crate) fn drop_waiter(&self, key: usize, dir: u8, token: u64) {
         let old = match self.sources.try_borrow_mut() {
-            Ok(mut sources) => sources.get_mut(key).and_then(|s| s.waker_slot(dir).take()),
+            Ok(mut sources) => sources.get_mut(key).and_then(|s| {
+                let waiters = s.waiters(dir);
+                let i = waiters.iter().position(|(t, _)| *t == token)?;
+                Some(waiters.swap_remove(i))
+            }),
             Err(_) => None,
         };
         drop(old); // outside the borrow
@@ -263,7 +310,7 @@ impl Reactor {
         self.sources
             .borrow()
             .iter()
-            .any(|(_, s)| s.reader.is_some() || s.writer.is_some())
+            .any(|(_, s)| s.waiters.iter().any(|w| !w.is_empty()))
     }
 
     /// Number of registered sources (fds).
@@ -298,23 +345,29 @@ impl Reactor {
                 };
                 if self.narrating.get() {
                     let mut notes = self.notes.borrow_mut();
-                    for (happened, readable, waiter) in [
-                        (ev.readable, true, &source.reader),
-                        (ev.writable, false, &source.writer),
-                    ] {
-                        if happened {
-                            let (fd, task) = (source.fd, waiter.as_ref().and_then(task_of));
+                    for (happened, readable, dir) in
+                        [(ev.readable, true, 0), (ev.writable, false, 1)]
+                    {
+                        if !happened {
+                            continue;
+                        }
+                        let fd = source.fd;
+                        for (_, w) in &source.waiters[dir] {
+                            let task = task_of(w);
                             notes.push(ReactorNote::Ready { fd, readable, task });
                         }
                     }
                 }
+                // An edge wakes every waiter of its direction (as tokio
+                // does): each retries its syscall, and those that find
+                // `WouldBlock` wait again. `drain` keeps the capacity.
                 if ev.readable {
                     source.readiness |= READABLE;
-                    wakers.extend(source.reader.take());
+                    wakers.extend(source.waiters(READABLE).drain(..).map(|(_, w)| w));
                 }
                 if ev.writable {
                     source.readiness |= WRITABLE;
-                    wakers.extend(source.writer.take());
+                    wakers.extend(source.waiters(WRITABLE).drain(..).map(|(_, w)| w));
                 }
             }
         }
@@ -338,8 +391,9 @@ impl Reactor {
         let mut sources = self.sources.borrow_mut();
         let mut taken = Vec::new();
         for (_, s) in sources.iter_mut() {
-            taken.extend(s.reader.take());
-            taken.extend(s.writer.take());
+            for waiters in &mut s.waiters {
+                taken.append(waiters);
+            }
         }
         drop(sources);
         drop(taken);

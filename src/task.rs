@@ -19,7 +19,11 @@
 //! unwound into the loop or into whoever dropped the handle.
 //!
 //! The cell is an `Rc`, not an `Arc`: futures never leave the runtime thread.
-//! Only the small [`Header`] (see `waker.rs`) is shared with other threads.
+//! Only the small `Header` (see `waker.rs`) is shared with other threads.
+//!
+//! As the public `ramen::task` module it also gathers tokio's `task::` names:
+//! [`spawn`], [`yield_now`], [`JoinHandle`], [`JoinError`], and
+//! [`unconstrained`] (the opt-out of the cooperative budget, `coop.rs`).
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -37,6 +41,8 @@ use crate::waker::Header;
 mod join_error;
 
 pub use join_error::JoinError;
+pub use crate::coop::{Unconstrained, unconstrained};
+pub use crate::spawn::{spawn, yield_now};
 
 /// Who a task is, for people: printed in panics, warnings and traces.
 pub(crate) struct TaskMeta {
@@ -391,7 +397,7 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.raw.poll_join(cx)
+        crate::coop::with_budget(cx, |cx| self.raw.poll_join(cx)) // cooperative budget (coop.rs)
     }
 }
 

@@ -267,6 +267,15 @@ fn starvation_names_the_hog_and_both_fixes_keep_the_heartbeat_on_time() {
         out.contains("'hog'") && out.contains("'heartbeat'") && out.contains('█'),
         "{out}"
     );
+    // Runs 4 and 5: the channel drain (500 ms, a beat every 50 ms) lets the
+    // heartbeat tick under the budget and freezes it when unconstrained.
+    let budget = number_after(&out, "heartbeats during the drain [budget]: ");
+    let unconstrained = number_after(&out, "heartbeats during the drain [unconstrained]: ");
+    assert!(
+        budget >= 4,
+        "the drain starved the heartbeat: {budget} beats\n{out}"
+    );
+    assert_eq!(unconstrained, 0, "{out}");
 }
 
 // ---------------------------------------------------------------------------

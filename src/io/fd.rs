@@ -1,5 +1,5 @@
 //! An fd registered with the reactor: the internal `IoSource` every socket
-//! is built on, and the public [`AsyncFd`].
+//! (and [`AsyncFd`](crate::io::AsyncFd), `async_fd.rs`) is built on.
 //!
 //! **Naive approach:** set `O_NONBLOCK`, and when a syscall says `WouldBlock`
 //! return `Pending`. **Its problem:** nobody will ever wake the task.
@@ -15,10 +15,28 @@
 //! direction may be ready, try the syscall, and on `WouldBlock` clear the
 //! cached readiness and wait again. Readiness is a hint, never a promise.
 //!
-//! # One waiter per direction
-//! The reactor keeps one reader and one writer waker per fd. Two tasks
-//! reading the same fd at once would displace each other's waker; split a
-//! stream (`into_split`) so one task reads while another writes.
+//! # Many waiters per direction
+//! Any number of tasks may wait on one fd in one direction: fifty tasks
+//! calling `accept()` on one `Rc<TcpListener>`, eight receiving on one
+//! `Rc<UdpSocket>`. Each waiting *future* is a [`Waiter`] — an RAII
+//! registration holding a token that is its identity in the reactor's list
+//! for that direction; dropping the future removes exactly its own waker. An
+//! edge wakes every waiter of its direction (as tokio does): each retries its
+//! syscall, the losers find `WouldBlock` and wait again, so dropping one
+//! waiter never costs the others a wakeup. The `poll_*` methods
+//! (`AsyncRead::poll_read`, `poll_accept`) have no future to own a token:
+//! they share one slot per direction ([`POLL_SLOT`]), where the last task to
+//! poll is the one woken — tokio's contract for its `poll_*` methods too.
+//!
+//! # One runtime per object
+//! The registration lives in the reactor of the runtime that created the
+//! object, and only that runtime's loop waits on it. Polled in another
+//! runtime — or on a thread with none, e.g. after its runtime was dropped —
+//! it would wait for an event nobody collects, forever. So every operation
+//! first compares the current runtime's id with its own and fails at once
+//! with an `io::Error` saying so and naming the fix (create the object inside
+//! the runtime that uses it; `from_std` there). One thread-local read per
+//! operation.
 //!
 //! # Short reads do *not* clear readiness
 //! `reactor.rs` describes a shortcut: a stream read that comes back short
@@ -32,42 +50,50 @@
 //! `EPOLLRDHUP` and keeps "read closed" sticky. So readiness is cleared only
 //! on `WouldBlock`: one extra `recv` per wait, and no lost end of stream.
 
-use std::future::Future;
-use std::io::{self, Read, Write};
+use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
-use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, ready};
 
 use crate::context;
-use crate::io::{AsyncRead, AsyncWrite};
-use crate::reactor::{READABLE, Reactor, WRITABLE};
+use crate::reactor::{POLL_SLOT, READABLE, Reactor};
 
 /// An fd object registered with the current runtime's reactor.
 pub(crate) struct IoSource<T: AsRawFd> {
     /// `Some` until drop / `into_inner`; dropped only after `deregister`.
     inner: Option<T>,
     fd: RawFd,
-    key: usize,
+    reg: Registration,
+}
+
+/// Where an fd is registered: its reactor, its key there, and the runtime.
+struct Registration {
     reactor: Rc<Reactor>,
+    key: usize,
+    /// The id of the runtime whose reactor `reactor` is (see `check_runtime`).
+    runtime: usize,
 }
 
 impl<T: AsRawFd> IoSource<T> {
     /// Registers `inner` (already non-blocking) with this thread's runtime.
     pub(crate) fn new(inner: T) -> io::Result<Self> {
-        let reactor = context::with_current(|core| core.reactor.clone()).ok_or_else(|| {
-            io::Error::other(
-                "ramen: I/O objects must be created inside ramen::block_on \
+        let (reactor, runtime) = context::with_current(|core| (core.reactor.clone(), core.id()))
+            .ok_or_else(|| {
+                io::Error::other(
+                    "ramen: I/O objects must be created inside ramen::block_on \
                  (no ramen runtime is running on this thread)",
-            )
-        })?;
+                )
+            })?;
         let fd = inner.as_raw_fd();
         let key = reactor.register(fd)?;
         Ok(IoSource {
             inner: Some(inner),
             fd,
-            key,
-            reactor,
+            reg: Registration {
+                reactor,
+                key,
+                runtime,
+            },
         })
     }
 
@@ -98,9 +124,9 @@ impl<T: AsRawFd> IoSource<T> {
             // SAFETY: `inner` owns `current` and is alive for this call, so
             // the fd is open and not reused while borrowed.
             let fd = unsafe { BorrowedFd::borrow_raw(current) };
-            self.reactor.deregister(self.key, Some(fd));
+            self.reg.reactor.deregister(self.reg.key, Some(fd));
         } else {
-            self.reactor.deregister(self.key, None);
+            self.reg.reactor.deregister(self.reg.key, None);
         }
     }
 
@@ -110,45 +136,67 @@ impl<T: AsRawFd> IoSource<T> {
     pub(crate) fn map<U: AsRawFd>(mut self, f: impl FnOnce(T) -> U) -> IoSource<U> {
         let inner = f(self.inner.take().expect("IoSource used after into_inner"));
         assert_eq!(inner.as_raw_fd(), self.fd, "IoSource::map must keep the fd");
-        let reactor = self.reactor.clone();
-        let (fd, key) = (self.fd, self.key);
+        let reg = Registration {
+            reactor: self.reg.reactor.clone(),
+            ..self.reg
+        };
+        let fd = self.fd;
         drop(self); // `inner` is `None`: its Drop leaves the registration alone
         IoSource {
             inner: Some(inner),
             fd,
-            key,
-            reactor,
+            reg,
         }
     }
 
-    pub(crate) fn poll_ready(&self, dir: u8, cx: &mut Context<'_>) -> Poll<()> {
-        self.reactor.poll_ready(self.key, dir, cx)
+    /// Fails at once if this thread's current runtime is not the one whose
+    /// reactor holds the registration: that reactor is only waited on by its
+    /// own loop, so waiting here would hang forever (see the module docs).
+    #[inline]
+    pub(crate) fn check_runtime(&self) -> io::Result<()> {
+        self.reg.check_runtime::<T>()
+    }
+
+    /// `Ready(Ok)` if `dir` may be ready, for the waiter `token`
+    /// ([`POLL_SLOT`] for the `poll_*` methods).
+    pub(crate) fn poll_ready(
+        &self,
+        dir: u8,
+        token: u64,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<()>> {
+        self.check_runtime()?;
+        self.reg
+            .reactor
+            .poll_ready(self.reg.key, dir, token, cx)
+            .map(Ok)
     }
 
     pub(crate) fn clear_readiness(&self, dir: u8) {
-        self.reactor.clear_readiness(self.key, dir);
+        self.reg.reactor.clear_readiness(self.reg.key, dir);
     }
 
-    pub(crate) fn drop_waker(&self, dir: u8) {
-        self.reactor.drop_waker(self.key, dir);
+    /// A new waiter identity (see [`Waiter`]).
+    pub(crate) fn new_token(&self) -> u64 {
+        self.reg.reactor.new_token()
+    }
+
+    pub(crate) fn drop_waiter(&self, dir: u8, token: u64) {
+        self.reg.reactor.drop_waiter(self.reg.key, dir, token);
     }
 
     /// The core loop: wait for `dir`, try `op`; `WouldBlock` clears the cached
-    /// readiness and waits for the next edge; `Interrupted` retries.
+    /// readiness and waits for the next edge; `Interrupted` retries. Waits in
+    /// the direction's shared [`POLL_SLOT`] (the `poll_*` methods' contract:
+    /// the last task to poll is the one woken).
     pub(crate) fn poll_io<R>(
         &self,
         dir: u8,
         cx: &mut Context<'_>,
         mut op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        loop {
-            ready!(self.poll_ready(dir, cx));
-            match op(self.get_ref()) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(dir),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                r => return Poll::Ready(r),
-            }
-        }
+        let inner = self.get_ref();
+        self.reg.drive::<T, R>(dir, POLL_SLOT, cx, || op(inner))
     }
 
     /// [`poll_io`](Self::poll_io) with `&mut T`.
@@ -158,14 +206,8 @@ impl<T: AsRawFd> IoSource<T> {
         cx: &mut Context<'_>,
         mut op: impl FnMut(&mut T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        loop {
-            ready!(self.poll_ready(dir, cx));
-            match op(self.get_mut()) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(dir),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                r => return Poll::Ready(r),
-            }
-        }
+        let t = self.inner.as_mut().expect("IoSource used after into_inner");
+        self.reg.drive::<T, R>(dir, POLL_SLOT, cx, || op(t))
     }
 
     /// A stream-socket read (`Ok(0)` at once for an empty `buf`). Readiness
@@ -183,29 +225,116 @@ impl<T: AsRawFd> IoSource<T> {
         self.poll_io(READABLE, cx, |t| op(t, buf))
     }
 
-    /// `.await`-able `poll_io` whose waker slot is removed if it is dropped
-    /// while pending.
+    /// `.await`-able `poll_io`, waiting as its own [`Waiter`] (so any
+    /// number of tasks may wait at once); dropping the future removes it.
     pub(crate) async fn io<R>(
         &self,
         dir: u8,
         mut op: impl FnMut(&T) -> io::Result<R>,
     ) -> io::Result<R> {
-        let guard = WakerGuard { src: self, dir };
-        let r = std::future::poll_fn(|cx| self.poll_io(dir, cx, &mut op)).await;
-        std::mem::forget(guard);
+        let mut waiter = Waiter::new(self, dir);
+        std::future::poll_fn(|cx| waiter.poll_io(cx, &mut op)).await
+    }
+}
+
+impl Registration {
+    #[inline]
+    fn check_runtime<T>(&self) -> io::Result<()> {
+        if context::current_id() == self.runtime {
+            return Ok(());
+        }
+        Err(wrong_runtime(std::any::type_name::<T>(), self.runtime))
+    }
+
+    fn clear_readiness(&self, dir: u8) {
+        self.reactor.clear_readiness(self.key, dir);
+    }
+
+    /// The loop behind every operation, for waiter `token`. One unit of the
+    /// task's cooperative budget (`coop.rs`) per `Ready`; refunded when the
+    /// operation has to wait.
+    fn drive<T, R>(
+        &self,
+        dir: u8,
+        token: u64,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.check_runtime::<T>()?;
+        let coop = ready!(crate::coop::poll_proceed(cx));
+        loop {
+            ready!(self.reactor.poll_ready(self.key, dir, token, cx));
+            match op() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(dir),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                r => {
+                    coop.made_progress();
+                    return Poll::Ready(r);
+                }
+            }
+        }
+    }
+}
+
+/// One future's place among the waiters of one direction of a source: an
+/// RAII registration. Its token is its identity in the reactor's list, so
+/// dropping it removes exactly its own waker and leaves the others'.
+pub(crate) struct Waiter<'a, T: AsRawFd> {
+    src: &'a IoSource<T>,
+    dir: u8,
+    token: u64,
+    /// Whether a waker may be stored under `token` (set on `Pending`).
+    parked: bool,
+}
+
+impl<'a, T: AsRawFd> Waiter<'a, T> {
+    pub(crate) fn new(src: &'a IoSource<T>, dir: u8) -> Self {
+        Waiter {
+            src,
+            dir,
+            token: src.new_token(),
+            parked: false,
+        }
+    }
+
+    /// [`IoSource::poll_io`] as this waiter.
+    pub(crate) fn poll_io<R>(
+        &mut self,
+        cx: &mut Context<'_>,
+        op: &mut impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        let inner = self.src.get_ref();
+        let r = self
+            .src
+            .reg
+            .drive::<T, R>(self.dir, self.token, cx, || op(inner));
+        self.parked = r.is_pending();
         r
     }
 }
 
-struct WakerGuard<'a, T: AsRawFd> {
-    src: &'a IoSource<T>,
-    dir: u8,
+impl<T: AsRawFd> Drop for Waiter<'_, T> {
+    fn drop(&mut self) {
+        if self.parked {
+            self.src.drop_waiter(self.dir, self.token);
+        }
+    }
 }
 
-impl<T: AsRawFd> Drop for WakerGuard<'_, T> {
-    fn drop(&mut self) {
-        self.src.drop_waker(self.dir);
-    }
+/// The error of an I/O object polled outside the runtime that created it.
+#[cold]
+fn wrong_runtime(type_name: &str, runtime: usize) -> io::Error {
+    let here = match context::current_id() {
+        0 => String::from("outside any ramen runtime"),
+        id => format!("in ramen runtime #{id}"),
+    };
+    io::Error::other(format!(
+        "ramen: a {type_name} registered with runtime #{runtime} was polled {here}; \
+         an I/O object belongs to the runtime that created it (each runtime has its own \
+         reactor, and only that runtime's loop waits on it, so this would hang forever). \
+         Create it inside the runtime that uses it: e.g. keep the std socket, and wrap it \
+         with `from_std` inside that runtime's `block_on`"
+    ))
 }
 
 impl<T: AsRawFd> Drop for IoSource<T> {
@@ -228,7 +357,7 @@ impl<T: AsRawFd + std::fmt::Debug> std::fmt::Debug for IoSource<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IoSource")
             .field("inner", &self.inner)
-            .field("key", &self.key)
+            .field("key", &self.reg.key)
             .finish()
     }
 }
@@ -248,251 +377,4 @@ pub(crate) fn set_nonblocking(fd: RawFd) -> io::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Makes any fd awaitable: a pipe, an eventfd, a child's stdio.
-///
-/// `AsyncFd::new` sets `O_NONBLOCK` and registers the fd with the current
-/// runtime. Then either use it as an [`AsyncRead`] / [`AsyncWrite`] (when `T`
-/// is `Read` / `Write`), or wait with [`readable`](AsyncFd::readable) /
-/// [`writable`](AsyncFd::writable) and do the syscall through
-/// [`ReadyGuard::try_io`]:
-///
-/// ```
-/// # #[cfg(unix)] {
-/// use std::io::Read;
-/// use ramen::io::AsyncFd;
-/// ramen::block_on(async {
-///     let (r, mut w) = std::os::unix::net::UnixStream::pair().unwrap();
-///     let fd = AsyncFd::new(r).unwrap();
-///     std::io::Write::write_all(&mut w, b"hi").unwrap();
-///     let mut buf = [0u8; 8];
-///     let n = loop {
-///         let mut guard = fd.readable().await.unwrap();
-///         match guard.try_io(|s| (&*s).read(&mut buf)) {
-///             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
-///             r => break r.unwrap(),
-///         }
-///     };
-///     assert_eq!(&buf[..n], b"hi");
-/// });
-/// # }
-/// ```
-///
-/// # It cannot spin
-/// A [`ReadyGuard`] dropped without a successful `try_io` (or an explicit
-/// [`ReadyGuard::retain_ready`]) clears the cached readiness, so the next
-/// `readable()` waits for a new event from the kernel. Do your syscalls
-/// through `try_io`; if you do one yourself and make progress, call
-/// `retain_ready` so unread data is not left waiting for an edge that will
-/// not come.
-#[derive(Debug)]
-pub struct AsyncFd<T: AsRawFd> {
-    io: IoSource<T>,
-}
-
-// `AsyncFd` never pins `T`: it is only reached through `&T` / `&mut T`.
-impl<T: AsRawFd> Unpin for AsyncFd<T> {}
-
-impl<T: AsRawFd> AsyncFd<T> {
-    /// Sets `O_NONBLOCK` on `inner`'s fd and registers it with the current
-    /// runtime. Fails outside `ramen::block_on`, or for an fd epoll refuses
-    /// (a regular file).
-    pub fn new(inner: T) -> io::Result<Self> {
-        set_nonblocking(inner.as_raw_fd()).map_err(|e| {
-            io::Error::new(e.kind(), format!("AsyncFd: cannot set O_NONBLOCK: {e}"))
-        })?;
-        Ok(AsyncFd {
-            io: IoSource::new(inner)?,
-        })
-    }
-
-    /// The wrapped object.
-    pub fn get_ref(&self) -> &T {
-        self.io.get_ref()
-    }
-
-    /// The wrapped object, mutably.
-    pub fn get_mut(&mut self) -> &mut T {
-        self.io.get_mut()
-    }
-
-    /// Deregisters the fd and returns the object (still `O_NONBLOCK`).
-    pub fn into_inner(self) -> T {
-        self.io.into_inner()
-    }
-
-    /// Waits until the fd may be readable.
-    ///
-    /// # Cancellation
-    /// Cancel-safe: dropping the future removes its waker and consumes nothing.
-    pub fn readable(&self) -> Readable<'_, T> {
-        Readable {
-            fd: self,
-            dir: READABLE,
-            waiting: false,
-        }
-    }
-
-    /// Waits until the fd may be writable.
-    ///
-    /// # Cancellation
-    /// Cancel-safe: dropping the future removes its waker.
-    pub fn writable(&self) -> Writable<'_, T> {
-        Readable {
-            fd: self,
-            dir: WRITABLE,
-            waiting: false,
-        }
-    }
-}
-
-/// Future of [`AsyncFd::readable`] (and, as [`Writable`], of `writable`).
-#[must_use = "futures do nothing unless you .await them"]
-#[derive(Debug)]
-pub struct Readable<'a, T: AsRawFd> {
-    fd: &'a AsyncFd<T>,
-    dir: u8,
-    waiting: bool,
-}
-
-/// Future of [`AsyncFd::writable`].
-pub type Writable<'a, T> = Readable<'a, T>;
-
-impl<'a, T: AsRawFd> Future for Readable<'a, T> {
-    type Output = io::Result<ReadyGuard<'a, T>>;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        if this.fd.io.poll_ready(this.dir, cx).is_pending() {
-            this.waiting = true;
-            return Poll::Pending;
-        }
-        this.waiting = false;
-        Poll::Ready(Ok(ReadyGuard {
-            fd: this.fd,
-            dir: this.dir,
-            keep: false,
-        }))
-    }
-}
-
-impl<T: AsRawFd> Drop for Readable<'_, T> {
-    fn drop(&mut self) {
-        if self.waiting {
-            self.fd.io.drop_waker(self.dir);
-        }
-    }
-}
-
-/// "The fd may be ready": returned by [`AsyncFd::readable`] / `writable`.
-///
-/// Dropped without a successful [`try_io`](Self::try_io) or a
-/// [`retain_ready`](Self::retain_ready), it clears the readiness (see
-/// [`AsyncFd`], "It cannot spin").
-#[derive(Debug)]
-pub struct ReadyGuard<'a, T: AsRawFd> {
-    fd: &'a AsyncFd<T>,
-    dir: u8,
-    keep: bool,
-}
-
-impl<T: AsRawFd> ReadyGuard<'_, T> {
-    /// Runs the syscall `f`. On `WouldBlock` the readiness is cleared and the
-    /// error returned (await `readable()` again); on success readiness is
-    /// kept, since more may be ready.
-    pub fn try_io<R>(&mut self, f: impl FnOnce(&T) -> io::Result<R>) -> io::Result<R> {
-        let r = f(self.fd.get_ref());
-        match &r {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                self.fd.io.clear_readiness(self.dir);
-                self.keep = true; // already cleared
-            }
-            Ok(_) => self.keep = true,
-            Err(_) => {}
-        }
-        r
-    }
-
-    /// Forgets the readiness: the next wait needs a new event from the kernel.
-    pub fn clear_ready(mut self) {
-        self.keep = false;
-    }
-
-    /// Keeps the readiness: the next wait returns at once.
-    pub fn retain_ready(mut self) {
-        self.keep = true;
-    }
-
-    /// The wrapped object.
-    pub fn get_ref(&self) -> &T {
-        self.fd.get_ref()
-    }
-}
-
-impl<T: AsRawFd> Drop for ReadyGuard<'_, T> {
-    fn drop(&mut self) {
-        if !self.keep {
-            self.fd.io.clear_readiness(self.dir);
-        }
-    }
-}
-
-impl<T: AsRawFd + Read> AsyncRead for AsyncFd<T> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().io.poll_io_mut(READABLE, cx, |t| t.read(buf))
-    }
-}
-
-impl<T: AsRawFd + Write> AsyncWrite for AsyncFd<T> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut()
-            .io
-            .poll_io_mut(WRITABLE, cx, |t| t.write(buf))
-    }
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().io.poll_io_mut(WRITABLE, cx, |t| t.flush())
-    }
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_flush(cx)
-    }
-}
-
-impl<T: AsRawFd> AsyncRead for &AsyncFd<T>
-where
-    for<'b> &'b T: Read,
-{
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_io(READABLE, cx, |mut t| t.read(buf))
-    }
-}
-
-impl<T: AsRawFd> AsyncWrite for &AsyncFd<T>
-where
-    for<'b> &'b T: Write,
-{
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_io(WRITABLE, cx, |mut t| t.write(buf))
-    }
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_io(WRITABLE, cx, |mut t| t.flush())
-    }
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_flush(cx)
-    }
 }

@@ -17,7 +17,9 @@
 //! | `traits.rs` | [`AsyncRead`], [`AsyncWrite`] and impls for `&mut T`, `Box<T>`, `Pin<P>`, `&[u8]`, `Vec<u8>` |
 //! | `ext.rs` | [`AsyncReadExt`], [`AsyncWriteExt`]: `read`, `read_exact`, `write_all`, ... |
 //! | `buf_reader.rs` | [`BufReader`], [`AsyncBufRead`], [`AsyncBufReadExt`] (`read_line`, `lines`) |
-//! | `fd.rs` | the reactor registration every socket uses, and [`AsyncFd`] |
+//! | `fd.rs` | the reactor registration every socket uses: one loop, many waiters, one runtime |
+//! | `interest.rs` | [`Interest`], [`Ready`]: the sockets' `ready()` / `try_*` primitives |
+//! | `async_fd.rs` | [`AsyncFd`]: any fd awaitable, with [`Readiness`] and [`ReadyGuard`] |
 //! | `copy.rs` | [`copy`], [`copy_buf`], [`copy_bidirectional`]: pump bytes, both ways at once |
 //! | `buf_writer.rs` | [`BufWriter`]: many small writes, one syscall |
 //! | `seek.rs` | [`AsyncSeek`], [`AsyncSeekExt`] (`seek`, `rewind`, `stream_position`) |
@@ -48,6 +50,7 @@
 //! If the standard library gains `AsyncRead`/`AsyncWrite`, ramen will adopt
 //! those (and keep the bridge for the transition).
 
+mod async_fd;
 pub(crate) mod blocking_buf;
 mod buf_reader;
 mod buf_writer;
@@ -56,11 +59,14 @@ mod ext;
 pub(crate) mod fd;
 #[cfg(feature = "futures-io")]
 mod futures_io;
+mod interest;
 mod read_write_int;
 mod seek;
 mod stdio;
 mod traits;
 
+#[allow(deprecated)]
+pub use async_fd::{AsyncFd, Readable, Readiness, ReadyGuard, Writable};
 #[cfg(feature = "futures-io")]
 pub use self::futures_io::Compat;
 pub use buf_reader::{
@@ -69,7 +75,8 @@ pub use buf_reader::{
 pub use ext::{
     AsyncReadExt, AsyncWriteExt, Flush, Read, ReadExact, ReadToEnd, Shutdown, Write, WriteAll,
 };
-pub use fd::{AsyncFd, Readable, ReadyGuard, Writable};
+pub(crate) use interest::peek;
+pub use interest::{Interest, Ready};
 pub use traits::{AsyncRead, AsyncWrite};
 
 pub use buf_writer::BufWriter;

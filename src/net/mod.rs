@@ -1,5 +1,5 @@
 //! Networking: [`TcpListener`], [`TcpStream`], [`UdpSocket`], [`UnixListener`],
-//! [`UnixStream`].
+//! [`UnixStream`], [`UnixDatagram`].
 //!
 //! **Naive approach:** std's sockets inside tasks. **Its problem:** `accept`,
 //! `read` and `connect` block the one thread every task shares.
@@ -14,10 +14,18 @@
 //! | `tcp.rs` | [`TcpListener`], [`TcpStream`] |
 //! | `udp.rs` | [`UdpSocket`] |
 //! | `unix.rs` | [`UnixListener`], [`UnixStream`] |
+//! | `unix_datagram.rs` | [`UnixDatagram`] |
+//! | `readiness.rs` | `ready()`, `readable()`, `writable()`, `try_read`/`try_write`, `peek`; `UdpSocket`'s `poll_*`/`try_*` |
 //! | `split.rs` | [`OwnedReadHalf`], [`OwnedWriteHalf`]: one stream, two tasks |
 //! | `borrowed.rs` | [`ReadHalf`], [`WriteHalf`]: `split(&mut self)`, one stream, both directions in one task |
 //! | `tcp_socket.rs` | [`TcpSocket`]: socket options before `bind`/`listen`/`connect`; `TcpListener::bind_reuseport` |
 //! | `sys.rs` | the raw `socket`/`connect` calls std lacks (non-blocking connect) |
+//!
+//! Every socket belongs to the runtime that created it (its fd is
+//! registered in that runtime's reactor): used in another runtime, or on a
+//! thread with none — say after its runtime was dropped — each operation
+//! fails at once with an `io::Error` naming the fix, instead of waiting for
+//! an event nobody collects (`io/fd.rs`, "One runtime per object").
 //!
 //! Name resolution (`impl ToSocketAddrs`) uses std's resolver, which blocks
 //! for host names; pass a `SocketAddr` or an IP literal to stay non-blocking.
@@ -71,12 +79,14 @@ macro_rules! impl_stream_io {
 }
 
 mod borrowed;
+mod readiness;
 mod split;
 mod sys;
 mod tcp;
 mod tcp_socket;
 mod udp;
 mod unix;
+mod unix_datagram;
 
 pub use borrowed::{ReadHalf, WriteHalf};
 pub use split::{OwnedReadHalf, OwnedWriteHalf};
@@ -84,6 +94,7 @@ pub use tcp::{TcpListener, TcpStream};
 pub use tcp_socket::TcpSocket;
 pub use udp::UdpSocket;
 pub use unix::{UnixListener, UnixStream};
+pub use unix_datagram::UnixDatagram;
 
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};

@@ -35,6 +35,10 @@ use crate::reactor::READABLE;
 ///     assert_eq!(buf, b"hello");
 /// });
 /// ```
+///
+/// Belongs to the runtime that created it: used in another runtime (or on a
+/// thread with none), its operations fail at once with an error naming the
+/// fix instead of hanging (see [`net`](crate::net)).
 #[derive(Debug)]
 pub struct TcpListener {
     io: IoSource<std::net::TcpListener>,
@@ -97,9 +101,13 @@ impl TcpListener {
 /// # Cancellation
 /// A read or write future dropped before completing has transferred no
 /// bytes; the stream stays usable (see `time::timeout`).
+///
+/// Belongs to the runtime that created it: used in another runtime (or on a
+/// thread with none), its operations fail at once with an error naming the
+/// fix instead of hanging (see [`net`](crate::net)).
 #[derive(Debug)]
 pub struct TcpStream {
-    io: IoSource<std::net::TcpStream>,
+    pub(super) io: IoSource<std::net::TcpStream>,
 }
 
 impl TcpStream {

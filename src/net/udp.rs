@@ -28,9 +28,13 @@ use crate::reactor::{READABLE, WRITABLE};
 ///     assert_eq!((&buf[..n], from), (&b"ping"[..], a.local_addr().unwrap()));
 /// });
 /// ```
+///
+/// Belongs to the runtime that created it: used in another runtime (or on a
+/// thread with none), its operations fail at once with an error naming the
+/// fix instead of hanging (see [`net`](crate::net)).
 #[derive(Debug)]
 pub struct UdpSocket {
-    io: IoSource<std::net::UdpSocket>,
+    pub(super) io: IoSource<std::net::UdpSocket>,
 }
 
 impl UdpSocket {

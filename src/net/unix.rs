@@ -22,6 +22,10 @@ use crate::reactor::READABLE;
 /// A Unix-domain stream server socket.
 ///
 /// The socket file is not removed on drop (as with std); remove it yourself.
+///
+/// Belongs to the runtime that created it: used in another runtime (or on a
+/// thread with none), its operations fail at once with an error naming the
+/// fix instead of hanging (see [`net`](crate::net)).
 #[derive(Debug)]
 pub struct UnixListener {
     io: IoSource<std_unix::UnixListener>,
@@ -77,9 +81,13 @@ impl UnixListener {
 /// # Cancellation
 /// A read or write future dropped before completing has transferred no bytes;
 /// the stream stays usable.
+///
+/// Belongs to the runtime that created it: used in another runtime (or on a
+/// thread with none), its operations fail at once with an error naming the
+/// fix instead of hanging (see [`net`](crate::net)).
 #[derive(Debug)]
 pub struct UnixStream {
-    io: IoSource<std_unix::UnixStream>,
+    pub(super) io: IoSource<std_unix::UnixStream>,
 }
 
 impl UnixStream {

@@ -26,7 +26,7 @@ use std::process::ExitStatus;
 use std::task::{Context, Poll};
 
 use crate::io::fd::{IoSource, set_nonblocking};
-use crate::reactor::READABLE;
+use crate::reactor::{POLL_SLOT, READABLE};
 use crate::signal::{Signal, SignalKind};
 
 /// How a `Child` learns of its exit. States: `Unarmed` → (first wait)
@@ -78,8 +78,11 @@ impl ExitWatch {
             }
             match self {
                 ExitWatch::Pidfd(fd) => {
-                    if fd.poll_ready(READABLE, cx).is_pending() {
-                        return Poll::Pending;
+                    // The one waiter of this pidfd: the shared slot.
+                    match fd.poll_ready(READABLE, POLL_SLOT, cx) {
+                        Poll::Pending => return Poll::Pending,
+                        Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                        Poll::Ready(Ok(())) => {}
                     }
                     // Ready but not reaped: the cached "ready" from the
                     // registration, or (never seen, but cheap to rule out)
@@ -104,7 +107,7 @@ impl ExitWatch {
     /// Removes a parked waker (the wait future was dropped).
     pub(crate) fn forget_waker(&self) {
         if let ExitWatch::Pidfd(fd) = self {
-            fd.drop_waker(READABLE);
+            fd.drop_waiter(READABLE, POLL_SLOT);
         }
     }
 }

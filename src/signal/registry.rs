@@ -39,7 +39,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use super::hub::Hub;
 use crate::context;
 use crate::io::fd::IoSource;
-use crate::reactor::READABLE;
+use crate::reactor::{POLL_SLOT, READABLE};
 
 /// Signal numbers 1..SLOTS are accepted (Linux has 64, macOS 31).
 pub(crate) const SLOTS: usize = 65;
@@ -304,8 +304,12 @@ impl Driver {
         let mut cx = Context::from_waker(&self.waker);
         let mut buf = [0u8; 64];
         loop {
-            if self.io.poll_ready(READABLE, &mut cx).is_pending() {
-                return; // armed: the next byte wakes every listener
+            // The driver is the pipe's one waiter: the shared slot.
+            match self.io.poll_ready(READABLE, POLL_SLOT, &mut cx) {
+                Poll::Pending => return, // armed: the next byte wakes every listener
+                // Only its own runtime drives it (see `Driver`): cannot fail.
+                Poll::Ready(Err(_)) => return,
+                Poll::Ready(Ok(())) => {}
             }
             // SAFETY: the fd is the never-closed read end; `buf` is a live
             // local array of `buf.len()` bytes.
@@ -326,7 +330,7 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        self.io.drop_waker(READABLE);
+        self.io.drop_waiter(READABLE, POLL_SLOT);
     }
 }
 

@@ -221,6 +221,7 @@ impl<T> Future for Receiver<T> {
     type Output = Result<T, RecvError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        crate::coop::budget!(cx, self.as_mut().poll(cx)); // cooperative budget (coop.rs)
         let this = &mut *self;
         let mut st = lock(&this.inner);
         let out = match st.value.take() {

@@ -345,6 +345,7 @@ impl<'a> Future for Acquire<'a> {
     type Output = Result<SemaphorePermit<'a>, AcquireError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        crate::coop::budget!(cx, self.as_mut().poll(cx)); // cooperative budget (coop.rs)
         let this = &mut *self;
         let (sem, want) = (this.sem, this.want);
         sem.poll_acquire(want, &mut this.key, cx).map(|ok| {

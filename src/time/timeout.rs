@@ -134,7 +134,9 @@ impl<F: Future> Future for Timeout<F> {
         if let Poll::Ready(v) = inner.poll(cx) {
             return Poll::Ready(Ok(v));
         }
-        match Pin::new(&mut this.sleep).poll(cx) {
+        // The deadline is checked even when the inner future spent the task's
+        // cooperative budget (coop.rs): else a busy inner loop hides it.
+        match Pin::new(&mut crate::task::unconstrained(&mut this.sleep)).poll(cx) {
             Poll::Ready(()) => {
                 future.set(None); // drop the inner future now, in place
                 debug_assert!(this.future.is_none(), "Running → Elapsed");

@@ -125,7 +125,13 @@ impl<T> SendFut<'_, T> {
 impl<T> Future for SendFut<'_, T> {
     type Output = Result<(), SendError<T>>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        crate::coop::with_budget(cx, |cx| self.poll_send(cx)) // cooperative budget (coop.rs)
+    }
+}
+
+impl<T> SendFut<'_, T> {
+    fn poll_send(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), SendError<T>>> {
         let this = &mut *self;
         if this.key.is_none() {
             // Fast path: one lock, push if a slot is free and nobody waits.

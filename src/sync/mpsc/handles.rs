@@ -145,7 +145,8 @@ macro_rules! receiver_common {
                 &mut self,
                 cx: &mut ::std::task::Context<'_>,
             ) -> ::std::task::Poll<Option<T>> {
-                self.chan.poll_recv(Some(cx.waker()))
+                // cooperative budget (coop.rs)
+                $crate::coop::with_budget(cx, |cx| self.chan.poll_recv(Some(cx.waker())))
             }
 
             /// Stops accepting messages: senders (waiting or not) fail from now

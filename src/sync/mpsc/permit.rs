@@ -29,6 +29,7 @@ impl<T> Future for Acquire<'_, T> {
     type Output = Result<(), SendError<()>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        crate::coop::budget!(cx, self.as_mut().poll(cx)); // cooperative budget (coop.rs)
         let this = &mut *self;
         this.chan
             .poll_acquire(this.n, &mut this.key, cx)

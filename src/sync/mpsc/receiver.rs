@@ -46,7 +46,8 @@ impl<T> Future for Recv<'_, T> {
     type Output = Option<T>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.chan.poll_recv(Some(cx.waker()))
+        // cooperative budget (coop.rs)
+        crate::coop::with_budget(cx, |cx| self.chan.poll_recv(Some(cx.waker())))
     }
 }
 
