@@ -3,6 +3,8 @@
 #
 #   benches/servers.sh            # every benchmark whose tools are installed
 #   benches/servers.sh http       # only bench_http
+#   benches/servers.sh redis      # only bench_redis: the full redis-benchmark run
+#   REDIS_N=20000 benches/servers.sh redis
 #   DURATION=5 CONNS=200 benches/servers.sh http
 #
 # Installs nothing: uses nginx and wrk when they are on PATH (it says which
@@ -163,28 +165,36 @@ EOF
 }
 
 # bench_redis: examples/mini_redis (release) and, when installed, redis-server
-# with persistence off (`--save '' --appendonly no`), each pinned to CPU 0,
-# measured by `redis-benchmark -c $REDIS_CONNS -n $REDIS_N -t set,get,ping -q`
-# pinned to CPU 1 (after a short warm-up). Ops/s per test, server CPU per 100k
-# requests, and mini_redis / redis-server per test.
-REDIS_N=${REDIS_N:-200000}
+# with persistence off (`--save '' --appendonly no`, on a free loopback port),
+# each pinned to CPU 0, measured one after the other in the same window by the
+# full default run `redis-benchmark -q -n $REDIS_N -c $REDIS_CONNS` (no `-t`:
+# every test redis-benchmark has, lists, sets, hashes, sorted sets, MSET)
+# pinned to CPU 1, after a short `-t set,get,ping` warm-up. Prints req/s per
+# test for each server and their ratio, and each server's CPU (utime+stime
+# from /proc/PID/stat around the measured run) per 100k requests of the run.
+REDIS_N=${REDIS_N:-100000}
 REDIS_CONNS=${REDIS_CONNS:-50}
+REDIS_NAMES=()
 
-# redis_measure NAME PORT PID: appends "name|ping_inline|ping_mbulk|set|get|cpu".
+# redis_measure NAME PORT PID: writes "$TMP/redis-<k>.rps" (one "test|req/s"
+# line per test, in redis-benchmark's order) and appends "name|cpu|tests" to ROWS.
 redis_measure() {
-    local name=$1 port=$2 pid=$3 before after out cpu
-    taskset -c 1 timeout 120 redis-benchmark -p "$port" -c "$REDIS_CONNS" -n 20000 \
+    local name=$1 port=$2 pid=$3 before after out cpu tests file
+    file="$TMP/redis-${#REDIS_NAMES[@]}.rps"
+    REDIS_NAMES+=("$name")
+    taskset -c 1 timeout 120 redis-benchmark -p "$port" -c "$REDIS_CONNS" -n 10000 \
         -t set,get,ping -q >/dev/null
     before=$(cpu_ticks "$pid")
-    out=$(taskset -c 1 timeout 600 redis-benchmark -p "$port" -c "$REDIS_CONNS" -n "$REDIS_N" \
-        -t set,get,ping -q | tr '\r' '\n' | grep -E '^[A-Z_]+: [0-9.]+ requests per second')
+    out=$(taskset -c 1 timeout 1800 redis-benchmark -p "$port" -c "$REDIS_CONNS" -n "$REDIS_N" \
+        -q | tr '\r' '\n' | grep -E '^[^:]+: [0-9.]+ requests per second')
     after=$(cpu_ticks "$pid")
     echo "$out" | sed "s/^/    [$name] /" >&2
-    local rate
-    rate() { awk -v t="$1:" '$1 == t {print $2}' <<<"$out"; }
-    cpu=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n=$((REDIS_N * 4)) \
+    sed -n 's/^\([^:]*\): \([0-9.]*\) requests per second.*/\1|\2/p' <<<"$out" >"$file"
+    tests=$(wc -l <"$file")
+    [ "$tests" -gt 0 ] || { echo "$name: redis-benchmark reported no test" >&2; return 1; }
+    cpu=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n=$((REDIS_N * tests)) \
         'BEGIN { printf "%.3f", (t / hz) / n * 100000 }')
-    ROWS+=("$name|$(rate PING_INLINE)|$(rate PING_MBULK)|$(rate SET)|$(rate GET)|$cpu")
+    ROWS+=("$name|$cpu|$tests")
 }
 
 bench_redis() {
@@ -206,7 +216,7 @@ bench_redis() {
         sleep 0.1
     done
     [ -n "$addr" ] || { echo "mini_redis did not start:" >&2; cat "$TMP/redis.out" >&2; return 1; }
-    redis_measure "ramen mini_redis" "${addr##*:}" "$pid"
+    redis_measure "mini_redis" "${addr##*:}" "$pid"
     kill -TERM "$pid"
     wait "$pid" || echo "mini_redis exited with $?" >&2
 
@@ -225,24 +235,44 @@ bench_redis() {
     fi
 
     echo
-    echo "redis-benchmark -c$REDIS_CONNS -n$REDIS_N -t set,get,ping -q, server on CPU 0, benchmark on CPU 1"
+    echo "redis-benchmark -q -n$REDIS_N -c$REDIS_CONNS (every default test), server on CPU 0, benchmark on CPU 1"
     echo
-    echo "| server | PING_INLINE ops/s | PING_MBULK ops/s | SET ops/s | GET ops/s | server CPU s per 100k req |"
-    echo "|---|---:|---:|---:|---:|---:|"
-    local row
-    for row in "${ROWS[@]}"; do
-        IFS='|' read -r name a b c d cpu <<<"$row"
-        echo "| $name | $a | $b | $c | $d | $cpu |"
+    local header="| test |" rule="|---|" k
+    for k in "${!REDIS_NAMES[@]}"; do
+        header+=" ${REDIS_NAMES[$k]} req/s |"
+        rule+="---:|"
     done
-    if [ "${#ROWS[@]}" -ge 2 ]; then
-        IFS='|' read -r _ a1 b1 c1 d1 cpu1 <<<"${ROWS[0]}"
-        IFS='|' read -r _ a2 b2 c2 d2 cpu2 <<<"${ROWS[1]}"
-        awk -v a1="$a1" -v b1="$b1" -v c1="$c1" -v d1="$d1" -v e1="$cpu1" \
-            -v a2="$a2" -v b2="$b2" -v c2="$c2" -v d2="$d2" -v e2="$cpu2" 'BEGIN {
-            printf "| mini_redis / redis-server | %.2fx | %.2fx | %.2fx | %.2fx | %.2fx |\n",
-                a1 / a2, b1 / b2, c1 / c2, d1 / d2, e1 / e2 }'
-    fi
+    [ "${#REDIS_NAMES[@]}" -ge 2 ] && header+=" ${REDIS_NAMES[0]} / ${REDIS_NAMES[1]} |" && rule+="---:|"
+    echo "$header"
+    echo "$rule"
+    # One row per test of the first server, in redis-benchmark's order; a test
+    # another server did not report shows as "-".
+    awk -F'|' -v servers="${#REDIS_NAMES[@]}" '
+        { rps[FILENAME, $1] = $2 }
+        FILENAME == ARGV[1] { order[++n] = $1 }
+        END {
+            for (i = 1; i <= n; i++) {
+                t = order[i]; line = "| " t " |"
+                for (k = 1; k <= servers; k++) {
+                    v = rps[ARGV[k], t]; line = line " " (v == "" ? "-" : v) " |"
+                }
+                a = rps[ARGV[1], t]; b = rps[ARGV[2], t]
+                if (servers >= 2) line = line " " (a != "" && b > 0 ? sprintf("%.2fx", a / b) : "-") " |"
+                print line
+            }
+        }' $(for k in "${!REDIS_NAMES[@]}"; do echo "$TMP/redis-$k.rps"; done)
+    local row name cpu tests cpus=()
+    local line="| server CPU s per 100k requests |"
+    for row in "${ROWS[@]}"; do
+        IFS='|' read -r name cpu tests <<<"$row"
+        line+=" $cpu |"
+        cpus+=("$cpu")
+    done
+    [ "${#cpus[@]}" -ge 2 ] && line+=" $(awk -v a="${cpus[0]}" -v b="${cpus[1]}" \
+        'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }') |"
+    echo "$line"
     ROWS=()
+    REDIS_NAMES=()
 }
 
 main() {
