@@ -115,13 +115,17 @@ impl Checker {
 pub fn recovery(topic: &str, dir: &Path, rec: &Recovered, end: u64, lost: &HashSet<(u32, u64)>) {
     for d in &rec.damaged {
         eprintln!(
-            "{topic}: RECOVERY: {} damaged bytes at byte {} ({} record{}); valid records \
-             follow, so it had been fsynced and acknowledged: ACKNOWLEDGED RECORDS LOST. \
-             Skipped them (saved to {}, overwritten with a hole), kept the intact records after",
+            "{topic}: RECOVERY: {} damaged bytes at byte {} ({}); valid records follow \
+             it, so it was fsynced and (unless it was in the last batch before a crash) \
+             acknowledged: ACKNOWLEDGED RECORDS LOST. Skipped them (saved to {}, overwritten \
+             with a hole), kept the intact records after",
             d.len,
             d.start,
-            if d.one_record { "one" } else { "at least one" },
-            if d.one_record { "" } else { "s" },
+            if d.one_record {
+                "one record"
+            } else {
+                "one or more records"
+            },
             storage::damaged_path(dir, topic, d.start).display()
         );
     }

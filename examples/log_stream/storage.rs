@@ -66,8 +66,9 @@ impl Segment {
             // repair needs its own.
             let mut repair = OpenOptions::new().write(true).open(&path)?;
             for d in &scan.damaged {
-                let evidence = damaged_path(dir, topic, d.start);
-                fs::write(&evidence, &bytes[d.start..d.start + d.len])?;
+                let mut evidence = File::create(damaged_path(dir, topic, d.start))?;
+                evidence.write_all(&bytes[d.start..d.start + d.len])?;
+                evidence.sync_all()?; // on disk before the original is overwritten
                 let mut filler = Vec::with_capacity(d.len);
                 record::encode_holes(d.len, &mut filler);
                 repair.seek(SeekFrom::Start(d.start as u64))?;
