@@ -5,6 +5,7 @@
 #   benches/servers.sh http       # only bench_http
 #   benches/servers.sh redis      # only bench_redis: the full redis-benchmark run
 #   REDIS_N=20000 benches/servers.sh redis
+#   REDIS_ROUNDS=3 benches/servers.sh redis   # alternate the servers, keep the best
 #   DURATION=5 CONNS=200 benches/servers.sh http
 #
 # Installs nothing: uses nginx and wrk when they are on PATH (it says which
@@ -172,29 +173,63 @@ EOF
 # pinned to CPU 1, after a short `-t set,get,ping` warm-up. Prints req/s per
 # test for each server and their ratio, and each server's CPU (utime+stime
 # from /proc/PID/stat around the measured run) per 100k requests of the run.
+# REDIS_ROUNDS=N alternates the servers N times (mini_redis, redis-server,
+# mini_redis, ...; each started afresh) and keeps each test's best req/s and
+# each server's lowest CPU: on a machine shared with other work, load that
+# comes and goes then hurts both servers alike instead of whichever ran second.
 REDIS_N=${REDIS_N:-100000}
 REDIS_CONNS=${REDIS_CONNS:-50}
+REDIS_ROUNDS=${REDIS_ROUNDS:-1}
 REDIS_NAMES=()
 
-# redis_measure NAME PORT PID: writes "$TMP/redis-<k>.rps" (one "test|req/s"
-# line per test, in redis-benchmark's order) and appends "name|cpu|tests" to ROWS.
+# redis_measure K ROUND PORT PID: server K's run in ROUND. Writes
+# "$TMP/redis-K-ROUND.rps" (one "test|req/s" line per test, in
+# redis-benchmark's order) and "$TMP/redis-K-ROUND.cpu".
 redis_measure() {
-    local name=$1 port=$2 pid=$3 before after out cpu tests file
-    file="$TMP/redis-${#REDIS_NAMES[@]}.rps"
-    REDIS_NAMES+=("$name")
+    local k=$1 round=$2 port=$3 pid=$4 before after out tests file
+    file="$TMP/redis-$k-$round"
     taskset -c 1 timeout 120 redis-benchmark -p "$port" -c "$REDIS_CONNS" -n 10000 \
         -t set,get,ping -q >/dev/null
     before=$(cpu_ticks "$pid")
     out=$(taskset -c 1 timeout 1800 redis-benchmark -p "$port" -c "$REDIS_CONNS" -n "$REDIS_N" \
         -q | tr '\r' '\n' | grep -E '^[^:]+: [0-9.]+ requests per second')
     after=$(cpu_ticks "$pid")
-    echo "$out" | sed "s/^/    [$name] /" >&2
-    sed -n 's/^\([^:]*\): \([0-9.]*\) requests per second.*/\1|\2/p' <<<"$out" >"$file"
-    tests=$(wc -l <"$file")
-    [ "$tests" -gt 0 ] || { echo "$name: redis-benchmark reported no test" >&2; return 1; }
-    cpu=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n=$((REDIS_N * tests)) \
-        'BEGIN { printf "%.3f", (t / hz) / n * 100000 }')
-    ROWS+=("$name|$cpu|$tests")
+    echo "$out" | sed "s/^/    [${REDIS_NAMES[$k]}, round $round] /" >&2
+    sed -n 's/^\([^:]*\): \([0-9.]*\) requests per second.*/\1|\2/p' <<<"$out" >"$file.rps"
+    tests=$(wc -l <"$file.rps")
+    [ "$tests" -gt 0 ] || { echo "${REDIS_NAMES[$k]}: redis-benchmark reported no test" >&2; return 1; }
+    awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n=$((REDIS_N * tests)) \
+        'BEGIN { printf "%.3f\n", (t / hz) / n * 100000 }' >"$file.cpu"
+}
+
+# One round of mini_redis: start it on CPU 0, measure, stop it.
+redis_round_mini() {
+    taskset -c 0 target/release/examples/mini_redis --addr 127.0.0.1:0 >"$TMP/redis.out" 2>&1 &
+    local pid=$! i addr=""
+    PIDS+=("$pid")
+    for i in $(seq 100); do
+        addr=$(sed -n 's/^listening on //p' "$TMP/redis.out")
+        [ -n "$addr" ] && break
+        sleep 0.1
+    done
+    [ -n "$addr" ] || { echo "mini_redis did not start:" >&2; cat "$TMP/redis.out" >&2; return 1; }
+    redis_measure 0 "$1" "${addr##*:}" "$pid"
+    kill -TERM "$pid"
+    wait "$pid" || echo "mini_redis exited with $?" >&2
+}
+
+# One round of redis-server: start it on CPU 0 (free port), measure, stop it.
+redis_round_server() {
+    local port pid
+    port=$(free_port)
+    taskset -c 0 redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+        --daemonize no --dir "$TMP" --logfile "$TMP/redis-server.log" &
+    pid=$!
+    PIDS+=("$pid")
+    wait_port "$port"
+    redis_measure 1 "$1" "$port" "$pid"
+    kill -TERM "$pid"
+    wait "$pid" || true
 }
 
 bench_redis() {
@@ -202,42 +237,34 @@ bench_redis() {
         echo "bench_redis: redis-benchmark is not installed; skipped (apt-get install redis-tools)"
         return 0
     fi
-    have redis-server || echo "bench_redis: redis-server is not installed; measuring mini_redis alone"
+    REDIS_NAMES=("mini_redis")
+    if have redis-server; then
+        REDIS_NAMES+=("redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')")
+    else
+        echo "bench_redis: redis-server is not installed; measuring mini_redis alone"
+    fi
     echo "bench_redis: building examples/mini_redis (release)" >&2
     cargo build --release --quiet --example mini_redis
 
-    taskset -c 0 target/release/examples/mini_redis --addr 127.0.0.1:0 >"$TMP/redis.out" 2>&1 &
-    local pid=$!
-    PIDS+=("$pid")
-    local i addr=""
-    for i in $(seq 100); do
-        addr=$(sed -n 's/^listening on //p' "$TMP/redis.out")
-        [ -n "$addr" ] && break
-        sleep 0.1
+    local round k
+    for round in $(seq "$REDIS_ROUNDS"); do
+        redis_round_mini "$round"
+        if [ "${#REDIS_NAMES[@]}" -ge 2 ]; then redis_round_server "$round"; fi
     done
-    [ -n "$addr" ] || { echo "mini_redis did not start:" >&2; cat "$TMP/redis.out" >&2; return 1; }
-    redis_measure "mini_redis" "${addr##*:}" "$pid"
-    kill -TERM "$pid"
-    wait "$pid" || echo "mini_redis exited with $?" >&2
-
-    if have redis-server; then
-        local port
-        port=$(free_port)
-        taskset -c 0 redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-            --daemonize no --dir "$TMP" --logfile "$TMP/redis-server.log" &
-        pid=$!
-        PIDS+=("$pid")
-        wait_port "$port"
-        redis_measure "redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')" \
-            "$port" "$pid"
-        kill -TERM "$pid"
-        wait "$pid" || true
-    fi
+    # Per server: each test's best req/s over the rounds (in the first
+    # round's order), and the lowest CPU.
+    for k in "${!REDIS_NAMES[@]}"; do
+        awk -F'|' '!($1 in best) { order[++n] = $1 } $2 > best[$1] + 0 { best[$1] = $2 }
+            END { for (i = 1; i <= n; i++) print order[i] "|" best[order[i]] }' \
+            "$TMP"/redis-"$k"-*.rps >"$TMP/redis-$k.rps"
+        sort -g "$TMP"/redis-"$k"-*.cpu | head -1 >"$TMP/redis-$k.cpu"
+    done
 
     echo
-    echo "redis-benchmark -q -n$REDIS_N -c$REDIS_CONNS (every default test), server on CPU 0, benchmark on CPU 1"
+    echo -n "redis-benchmark -q -n$REDIS_N -c$REDIS_CONNS (every default test), server on CPU 0, "
+    echo "benchmark on CPU 1, best of $REDIS_ROUNDS alternating round(s)"
     echo
-    local header="| test |" rule="|---|" k
+    local header="| test |" rule="|---|"
     for k in "${!REDIS_NAMES[@]}"; do
         header+=" ${REDIS_NAMES[$k]} req/s |"
         rule+="---:|"
@@ -261,17 +288,14 @@ bench_redis() {
                 print line
             }
         }' $(for k in "${!REDIS_NAMES[@]}"; do echo "$TMP/redis-$k.rps"; done)
-    local row name cpu tests cpus=()
-    local line="| server CPU s per 100k requests |"
-    for row in "${ROWS[@]}"; do
-        IFS='|' read -r name cpu tests <<<"$row"
-        line+=" $cpu |"
-        cpus+=("$cpu")
+    local line="| server CPU s per 100k requests |" cpus=()
+    for k in "${!REDIS_NAMES[@]}"; do
+        cpus+=("$(cat "$TMP/redis-$k.cpu")")
+        line+=" ${cpus[$k]} |"
     done
     [ "${#cpus[@]}" -ge 2 ] && line+=" $(awk -v a="${cpus[0]}" -v b="${cpus[1]}" \
         'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }') |"
     echo "$line"
-    ROWS=()
     REDIS_NAMES=()
 }
 
