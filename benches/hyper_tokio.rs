@@ -9,7 +9,8 @@
 //! target/release/hyper_tokio --addr 127.0.0.1:0   # prints `listening on ADDR`
 //! ```
 //! It runs until SIGTERM or SIGINT, then exits 0 (without draining: it is a
-//! benchmark peer, not an example).
+//! benchmark peer, not an example). `--threads N` uses tokio's `multi_thread`
+//! runtime with N workers instead (`benches/servers.sh multicore`).
 
 use std::time::Duration;
 
@@ -23,19 +24,30 @@ use tokio::signal::unix::{SignalKind, signal};
 
 fn main() -> std::io::Result<()> {
     let mut addr = "127.0.0.1:8082".to_string();
+    let mut threads = 0;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         match (flag.as_str(), args.next()) {
             ("--addr", Some(a)) => addr = a,
+            ("--threads", Some(n)) if n.parse::<usize>().is_ok_and(|n| n > 0) => {
+                threads = n.parse().unwrap_or(1);
+            }
             _ => {
-                eprintln!("usage: hyper_tokio [--addr HOST:PORT]");
+                eprintln!("usage: hyper_tokio [--addr HOST:PORT] [--threads N]");
                 std::process::exit(2);
             }
         }
     }
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let rt = if threads == 0 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()?
+    };
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(&addr).await?;
         println!("listening on {}", listener.local_addr()?);

@@ -4,6 +4,12 @@
 #   benches/servers.sh            # every benchmark whose tools are installed
 #   benches/servers.sh http       # only bench_http
 #   benches/servers.sh hyper      # hyper on ramen vs hyper on tokio vs nginx
+#   benches/servers.sh multicore  # 2 workers: http_server --workers 2 (reuseport,
+#                                 # handoff) vs nginx worker_processes 2 vs tokio
+#                                 # multi_thread; wrk shares the same 2 cores
+#   benches/servers.sh redis      # only bench_redis: the full redis-benchmark run
+#   REDIS_N=20000 benches/servers.sh redis
+#   REDIS_ROUNDS=3 benches/servers.sh redis   # alternate the servers, keep the best
 #   DURATION=5 CONNS=200 benches/servers.sh http
 #
 # Installs nothing: uses nginx and wrk when they are on PATH (it says which
@@ -157,7 +163,7 @@ EOF
 # print_http_table: ROWS as a table, then the first row against each other one.
 print_http_table() {
     echo
-    echo "GET / (5-byte body), wrk -t1 -c$CONNS -d${DURATION}s, server on CPU 0, wrk on CPU 1"
+    echo "${1:-GET / (5-byte body), wrk -t1 -c$CONNS -d${DURATION}s, server on CPU 0, wrk on CPU 1}"
     echo
     echo "| server | req/s | server CPU s per 100k req | errors |"
     echo "|---|---:|---:|---|"
@@ -215,29 +221,179 @@ bench_hyper() {
     print_http_table
 }
 
-# bench_redis: examples/mini_redis (release) and, when installed, redis-server
-# with persistence off (`--save '' --appendonly no`), each pinned to CPU 0,
-# measured by `redis-benchmark -c $REDIS_CONNS -n $REDIS_N -t set,get,ping -q`
-# pinned to CPU 1 (after a short warm-up). Ops/s per test, server CPU per 100k
-# requests, and mini_redis / redis-server per test.
-REDIS_N=${REDIS_N:-200000}
-REDIS_CONNS=${REDIS_CONNS:-50}
+# bench_multicore: every server on all cores with WORKERS event loops
+# (default 2): http_server --workers N (SO_REUSEPORT, then fd hand-off),
+# nginx worker_processes N (master + N workers), and hyper on tokio's
+# multi_thread runtime (N worker threads). No pinning: the servers and wrk
+# share the same cores (on a 2-core machine wrk competes with the servers,
+# which the output says). CPU per request sums every process of a server.
+WORKERS=${WORKERS:-2}
 
-# redis_measure NAME PORT PID: appends "name|ping_inline|ping_mbulk|set|get|cpu".
+# measure_pids NAME URL PID...: like `measure`, wrk unpinned, CPU summed over PIDs.
+measure_pids() {
+    local name=$1 url=$2 before=0 after=0 out rps total errors cpu p
+    shift 2
+    wrk -t1 -c"$CONNS" -d1s "$url" >/dev/null
+    for p in "$@"; do before=$((before + $(cpu_ticks "$p"))); done
+    out=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" "$url")
+    for p in "$@"; do after=$((after + $(cpu_ticks "$p"))); done
+    echo "$out" | sed "s/^/    [$name] /" >&2
+    rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+    total=$(awk '/requests in/ {print $1}' <<<"$out")
+    errors=$(grep -E 'Socket errors|Non-2xx' <<<"$out" | tr -s ' ' | paste -sd';' - || true)
+    cpu=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$total" \
+        'BEGIN { printf "%.3f", (t / hz) / n * 100000 }')
+    ROWS+=("$name|$rps|$cpu|${errors:-0}")
+}
+
+# start_unpinned NAME OUT CMD...: as start_listening, without taskset.
+start_unpinned() {
+    local name=$1 out=$2 i
+    shift 2
+    "$@" >"$out" 2>&1 &
+    STARTED_PID=$!
+    PIDS+=("$STARTED_PID")
+    STARTED_ADDR=""
+    for i in $(seq 100); do
+        STARTED_ADDR=$(sed -n 's/^listening on //p' "$out")
+        [ -n "$STARTED_ADDR" ] && return 0
+        sleep 0.1
+    done
+    echo "$name did not start:" >&2
+    cat "$out" >&2
+    return 1
+}
+
+# nginx_multicore: nginx with a master and WORKERS worker processes.
+nginx_multicore() {
+    have nginx || return 0
+    local port pid workers dir="$TMP/nginx-mc"
+    port=$(free_port)
+    mkdir -p "$dir"
+    cat >"$dir.conf" <<EOF
+worker_processes $WORKERS;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
+    default_type text/plain;
+    server {
+        listen 127.0.0.1:$port reuseport;
+        location = / { return 200 "hello"; }
+    }
+}
+EOF
+    nginx -p "$dir" -e "$dir/error.log" -c "$dir.conf" &
+    pid=$!
+    PIDS+=("$pid")
+    wait_port "$port"
+    sleep 0.3
+    workers=$(pgrep -P "$pid" | tr '\n' ' ')
+    # shellcheck disable=SC2086
+    measure_pids "nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') worker_processes $WORKERS" \
+        "http://127.0.0.1:$port/" "$pid" $workers
+    kill -QUIT "$pid"
+    wait "$pid" || true
+}
+
+bench_multicore() {
+    if ! have wrk; then
+        echo "bench_multicore: wrk is not installed; skipped (apt-get install wrk)"
+        return 0
+    fi
+    echo "bench_multicore: building http_server and hyper_tokio (release)" >&2
+    cargo build --release --quiet --example http_server
+    cargo build --release --quiet -p ramen-benches --bin hyper_tokio
+    local accept label
+    for accept in reuseport handoff; do
+        label="http_server --workers $WORKERS --accept $accept"
+        start_unpinned "$label" "$TMP/mc-$accept.out" \
+            target/release/examples/http_server --addr 127.0.0.1:0 --workers "$WORKERS" --accept "$accept"
+        measure_pids "$label" "http://$STARTED_ADDR/" "$STARTED_PID"
+        kill -TERM "$STARTED_PID"
+        wait "$STARTED_PID" || echo "$label exited with $?" >&2
+    done
+    nginx_multicore
+    start_unpinned "tokio multi_thread" "$TMP/mc-tokio.out" \
+        target/release/hyper_tokio --addr 127.0.0.1:0 --threads "$WORKERS"
+    measure_pids "hyper on tokio multi_thread ($WORKERS threads)" "http://$STARTED_ADDR/" "$STARTED_PID"
+    kill -TERM "$STARTED_PID"
+    wait "$STARTED_PID" || true
+    print_http_table "GET / (5-byte body), $WORKERS workers each, wrk -t2 -c$CONNS -d${DURATION}s sharing the same $(nproc) cores with the servers (no pinning)"
+}
+
+# bench_redis: examples/mini_redis (release) and, when installed, redis-server
+# with persistence off (`--save '' --appendonly no`, on a free loopback port),
+# each pinned to CPU 0, measured one after the other in the same window by the
+# full default run `redis-benchmark -q -n $REDIS_N -c $REDIS_CONNS` (no `-t`:
+# every test redis-benchmark has, lists, sets, hashes, sorted sets, MSET)
+# pinned to CPU 1, after a short `-t set,get,ping` warm-up. Prints req/s per
+# test for each server and their ratio, and each server's CPU (utime+stime
+# from /proc/PID/stat around the measured run) per 100k requests of the run.
+# REDIS_ROUNDS=N alternates the servers N times (mini_redis, redis-server,
+# mini_redis, ...; each started afresh) and keeps each test's best req/s and
+# each server's lowest CPU: on a machine shared with other work, load that
+# comes and goes then hurts both servers alike instead of whichever ran second.
+REDIS_N=${REDIS_N:-100000}
+REDIS_CONNS=${REDIS_CONNS:-50}
+REDIS_ROUNDS=${REDIS_ROUNDS:-1}
+REDIS_NAMES=()
+
+# redis_measure K ROUND PORT PID: server K's run in ROUND. Writes
+# "$TMP/redis-K-ROUND.rps" (one "test|req/s" line per test, in
+# redis-benchmark's order) and "$TMP/redis-K-ROUND.cpu".
 redis_measure() {
-    local name=$1 port=$2 pid=$3 before after out cpu
-    taskset -c 1 timeout 120 redis-benchmark -p "$port" -c "$REDIS_CONNS" -n 20000 \
+    local k=$1 round=$2 port=$3 pid=$4 before after out tests file
+    file="$TMP/redis-$k-$round"
+    taskset -c 1 timeout 120 redis-benchmark -p "$port" -c "$REDIS_CONNS" -n 10000 \
         -t set,get,ping -q >/dev/null
     before=$(cpu_ticks "$pid")
-    out=$(taskset -c 1 timeout 600 redis-benchmark -p "$port" -c "$REDIS_CONNS" -n "$REDIS_N" \
-        -t set,get,ping -q | tr '\r' '\n' | grep -E '^[A-Z_]+: [0-9.]+ requests per second')
+    out=$(taskset -c 1 timeout 1800 redis-benchmark -p "$port" -c "$REDIS_CONNS" -n "$REDIS_N" \
+        -q | tr '\r' '\n' | grep -E '^[^:]+: [0-9.]+ requests per second')
     after=$(cpu_ticks "$pid")
-    echo "$out" | sed "s/^/    [$name] /" >&2
-    local rate
-    rate() { awk -v t="$1:" '$1 == t {print $2}' <<<"$out"; }
-    cpu=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n=$((REDIS_N * 4)) \
-        'BEGIN { printf "%.3f", (t / hz) / n * 100000 }')
-    ROWS+=("$name|$(rate PING_INLINE)|$(rate PING_MBULK)|$(rate SET)|$(rate GET)|$cpu")
+    echo "$out" | sed "s/^/    [${REDIS_NAMES[$k]}, round $round] /" >&2
+    sed -n 's/^\([^:]*\): \([0-9.]*\) requests per second.*/\1|\2/p' <<<"$out" >"$file.rps"
+    tests=$(wc -l <"$file.rps")
+    [ "$tests" -gt 0 ] || { echo "${REDIS_NAMES[$k]}: redis-benchmark reported no test" >&2; return 1; }
+    awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n=$((REDIS_N * tests)) \
+        'BEGIN { printf "%.3f\n", (t / hz) / n * 100000 }' >"$file.cpu"
+}
+
+# One round of mini_redis: start it on CPU 0, measure, stop it.
+redis_round_mini() {
+    taskset -c 0 target/release/examples/mini_redis --addr 127.0.0.1:0 >"$TMP/redis.out" 2>&1 &
+    local pid=$! i addr=""
+    PIDS+=("$pid")
+    for i in $(seq 100); do
+        addr=$(sed -n 's/^listening on //p' "$TMP/redis.out")
+        [ -n "$addr" ] && break
+        sleep 0.1
+    done
+    [ -n "$addr" ] || { echo "mini_redis did not start:" >&2; cat "$TMP/redis.out" >&2; return 1; }
+    redis_measure 0 "$1" "${addr##*:}" "$pid"
+    kill -TERM "$pid"
+    wait "$pid" || echo "mini_redis exited with $?" >&2
+}
+
+# One round of redis-server: start it on CPU 0 (free port), measure, stop it.
+redis_round_server() {
+    local port pid
+    port=$(free_port)
+    taskset -c 0 redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+        --daemonize no --dir "$TMP" --logfile "$TMP/redis-server.log" &
+    pid=$!
+    PIDS+=("$pid")
+    wait_port "$port"
+    redis_measure 1 "$1" "$port" "$pid"
+    kill -TERM "$pid"
+    wait "$pid" || true
 }
 
 bench_redis() {
@@ -245,62 +401,71 @@ bench_redis() {
         echo "bench_redis: redis-benchmark is not installed; skipped (apt-get install redis-tools)"
         return 0
     fi
-    have redis-server || echo "bench_redis: redis-server is not installed; measuring mini_redis alone"
+    REDIS_NAMES=("mini_redis")
+    if have redis-server; then
+        REDIS_NAMES+=("redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')")
+    else
+        echo "bench_redis: redis-server is not installed; measuring mini_redis alone"
+    fi
     echo "bench_redis: building examples/mini_redis (release)" >&2
     cargo build --release --quiet --example mini_redis
 
-    taskset -c 0 target/release/examples/mini_redis --addr 127.0.0.1:0 >"$TMP/redis.out" 2>&1 &
-    local pid=$!
-    PIDS+=("$pid")
-    local i addr=""
-    for i in $(seq 100); do
-        addr=$(sed -n 's/^listening on //p' "$TMP/redis.out")
-        [ -n "$addr" ] && break
-        sleep 0.1
+    local round k
+    for round in $(seq "$REDIS_ROUNDS"); do
+        redis_round_mini "$round"
+        if [ "${#REDIS_NAMES[@]}" -ge 2 ]; then redis_round_server "$round"; fi
     done
-    [ -n "$addr" ] || { echo "mini_redis did not start:" >&2; cat "$TMP/redis.out" >&2; return 1; }
-    redis_measure "ramen mini_redis" "${addr##*:}" "$pid"
-    kill -TERM "$pid"
-    wait "$pid" || echo "mini_redis exited with $?" >&2
-
-    if have redis-server; then
-        local port
-        port=$(free_port)
-        taskset -c 0 redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-            --daemonize no --dir "$TMP" --logfile "$TMP/redis-server.log" &
-        pid=$!
-        PIDS+=("$pid")
-        wait_port "$port"
-        redis_measure "redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')" \
-            "$port" "$pid"
-        kill -TERM "$pid"
-        wait "$pid" || true
-    fi
+    # Per server: each test's best req/s over the rounds (in the first
+    # round's order), and the lowest CPU.
+    for k in "${!REDIS_NAMES[@]}"; do
+        awk -F'|' '!($1 in best) { order[++n] = $1 } $2 > best[$1] + 0 { best[$1] = $2 }
+            END { for (i = 1; i <= n; i++) print order[i] "|" best[order[i]] }' \
+            "$TMP"/redis-"$k"-*.rps >"$TMP/redis-$k.rps"
+        sort -g "$TMP"/redis-"$k"-*.cpu | head -1 >"$TMP/redis-$k.cpu"
+    done
 
     echo
-    echo "redis-benchmark -c$REDIS_CONNS -n$REDIS_N -t set,get,ping -q, server on CPU 0, benchmark on CPU 1"
+    echo -n "redis-benchmark -q -n$REDIS_N -c$REDIS_CONNS (every default test), server on CPU 0, "
+    echo "benchmark on CPU 1, best of $REDIS_ROUNDS alternating round(s)"
     echo
-    echo "| server | PING_INLINE ops/s | PING_MBULK ops/s | SET ops/s | GET ops/s | server CPU s per 100k req |"
-    echo "|---|---:|---:|---:|---:|---:|"
-    local row
-    for row in "${ROWS[@]}"; do
-        IFS='|' read -r name a b c d cpu <<<"$row"
-        echo "| $name | $a | $b | $c | $d | $cpu |"
+    local header="| test |" rule="|---|"
+    for k in "${!REDIS_NAMES[@]}"; do
+        header+=" ${REDIS_NAMES[$k]} req/s |"
+        rule+="---:|"
     done
-    if [ "${#ROWS[@]}" -ge 2 ]; then
-        IFS='|' read -r _ a1 b1 c1 d1 cpu1 <<<"${ROWS[0]}"
-        IFS='|' read -r _ a2 b2 c2 d2 cpu2 <<<"${ROWS[1]}"
-        awk -v a1="$a1" -v b1="$b1" -v c1="$c1" -v d1="$d1" -v e1="$cpu1" \
-            -v a2="$a2" -v b2="$b2" -v c2="$c2" -v d2="$d2" -v e2="$cpu2" 'BEGIN {
-            printf "| mini_redis / redis-server | %.2fx | %.2fx | %.2fx | %.2fx | %.2fx |\n",
-                a1 / a2, b1 / b2, c1 / c2, d1 / d2, e1 / e2 }'
-    fi
-    ROWS=()
+    [ "${#REDIS_NAMES[@]}" -ge 2 ] && header+=" ${REDIS_NAMES[0]} / ${REDIS_NAMES[1]} |" && rule+="---:|"
+    echo "$header"
+    echo "$rule"
+    # One row per test of the first server, in redis-benchmark's order; a test
+    # another server did not report shows as "-".
+    awk -F'|' -v servers="${#REDIS_NAMES[@]}" '
+        { rps[FILENAME, $1] = $2 }
+        FILENAME == ARGV[1] { order[++n] = $1 }
+        END {
+            for (i = 1; i <= n; i++) {
+                t = order[i]; line = "| " t " |"
+                for (k = 1; k <= servers; k++) {
+                    v = rps[ARGV[k], t]; line = line " " (v == "" ? "-" : v) " |"
+                }
+                a = rps[ARGV[1], t]; b = rps[ARGV[2], t]
+                if (servers >= 2) line = line " " (a != "" && b > 0 ? sprintf("%.2fx", a / b) : "-") " |"
+                print line
+            }
+        }' $(for k in "${!REDIS_NAMES[@]}"; do echo "$TMP/redis-$k.rps"; done)
+    local line="| server CPU s per 100k requests |" cpus=()
+    for k in "${!REDIS_NAMES[@]}"; do
+        cpus+=("$(cat "$TMP/redis-$k.cpu")")
+        line+=" ${cpus[$k]} |"
+    done
+    [ "${#cpus[@]}" -ge 2 ] && line+=" $(awk -v a="${cpus[0]}" -v b="${cpus[1]}" \
+        'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }') |"
+    echo "$line"
+    REDIS_NAMES=()
 }
 
 main() {
     local want=("$@") name ran=0
-    [ ${#want[@]} -gt 0 ] || want=(http hyper redis)
+    [ ${#want[@]} -gt 0 ] || want=(http hyper multicore redis)
     for name in "${want[@]}"; do
         if declare -F "bench_$name" >/dev/null; then
             "bench_$name"

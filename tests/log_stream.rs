@@ -4,41 +4,18 @@
 
 #![allow(dead_code)]
 
-#[path = "../examples/log_stream/broker.rs"]
-mod broker;
-#[path = "../examples/log_stream/record.rs"]
-mod record;
-#[path = "../examples/log_stream/report.rs"]
-mod report;
-#[path = "../examples/log_stream/storage.rs"]
-mod storage;
+mod log_stream_support;
+
+use log_stream_support::{TempDir, broker, consumer, record, report, storage};
 
 use std::cell::{Cell, RefCell};
 use std::io::Write;
-use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::Duration;
 
 use broker::Broker;
 use record::Record;
 use report::Checker;
-
-/// A fresh directory, removed on drop.
-struct TempDir(PathBuf);
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let p =
-            std::env::temp_dir().join(format!("ramen-log_stream-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn rec(producer: u32, seq: u64, payload: &[u8]) -> Record {
     Record {
@@ -214,10 +191,15 @@ fn kill_and_restart(kill: Kill) {
         let topic = broker.topic();
         let b = ramen::spawn(broker.run(rx));
         let c = checker.clone();
-        let consumer = ramen::spawn(broker::consume(
+        let start = consumer::start_position(&topic, &dir.0, "reader")
+            .await
+            .unwrap();
+        assert_eq!(start, storage::Committed::default(), "a new consumer");
+        let consumer = ramen::spawn(consumer::consume(
             topic,
             dir.0.clone(),
             "reader",
+            start,
             move |_, r| c.borrow_mut().see(r),
         ));
         let producers: Vec<_> = (0..PRODUCERS)
@@ -260,17 +242,7 @@ fn dropped_runtime_broker_restarts_without_loss_or_duplicates() {
 
 #[test]
 fn example_binary_restart_demo_reports_exactly_once() {
-    let exe = std::env::current_exe().unwrap();
-    let mut bin = exe.parent().unwrap().to_path_buf();
-    if bin.ends_with("deps") {
-        bin.pop();
-    }
-    let bin = bin.join("examples").join("log_stream");
-    assert!(
-        bin.exists(),
-        "{} not built: run `cargo test` (it builds examples)",
-        bin.display()
-    );
+    let bin = log_stream_support::example_binary();
     let dir = TempDir::new("binary");
     let out = std::process::Command::new(&bin)
         .args([

@@ -9,6 +9,7 @@
 //!                                          │ end_byte / Notify
 //!                                          ▼
 //!                    consumer: reads the file up to end_byte, commits offsets
+//!                    (log_stream/consumer.rs)
 //! ```
 //!
 //! - **Backpressure**: the channel holds `--channel-cap` records. A producer
@@ -24,9 +25,31 @@
 //!   broker remembers each producer's last sequence number (rebuilt from the
 //!   log on restart) and acks a resent record it already has as a duplicate
 //!   without writing it again (kafka's idempotent producer, simplified).
+//!
+//! ## Recovery, and what it says
+//! Opening a topic recovers its log (`record::scan`, `storage::Segment::open`):
+//! - a **torn tail** (half a record, or garbage, with nothing valid after it)
+//!   is cut: after a crash it is the write that never finished, never
+//!   acknowledged. It could also be the last records, damaged later, so the
+//!   cut is printed on stderr with its byte and size.
+//! - a **damaged record in the middle** (a flipped byte: its CRC fails, valid
+//!   records follow) is skipped, not cut with everything after it: the
+//!   framing resynchronises on the next record (the damaged record's own
+//!   length, else the next byte where a whole record passes its CRC). Only the
+//!   damaged stretch is lost; recovery saves its bytes aside, overwrites it in
+//!   place with hole records (so byte positions do not move), and says
+//!   loudly on stderr which acknowledged records (producer, sequence numbers)
+//!   are gone. Kafka would truncate and re-fetch from a replica; with no
+//!   replica, skipping keeps every intact record. A resend of a lost
+//!   sequence number is written again (it fills the gap).
+//! - a consumer's **committed position** is checked against the recovered log
+//!   (`consumer::start_position`): past the end (recovery cut what it had read) it is
+//!   reset to the end, inside a record it is moved back to that record's
+//!   start, and its record count is corrected; each is said on stderr, so a
+//!   consumer never skips new records silently.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::io;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -36,7 +59,8 @@ use ramen::sync::mpsc::{Receiver, Sender, TrySendError};
 use ramen::sync::{Notify, oneshot};
 
 use super::record::{self, Record};
-use super::storage::{self, Committed, Recovered, Segment};
+use super::report;
+use super::storage::{self, Recovered, Segment};
 
 /// The broker's answer to one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +89,10 @@ pub struct Topic {
     pub end_byte: Cell<u64>,
     /// Records in those bytes.
     pub end_offset: Cell<u64>,
+    /// The byte where each record starts (record `i` at `starts[i]`).
+    pub starts: RefCell<Vec<u64>>,
+    /// Byte ranges of hole records (damage overwritten by recovery).
+    pub holes: Vec<(u64, u64)>,
     /// The broker stopped (finished, failed, or was aborted).
     pub closed: Cell<bool>,
     /// Notified after every batch and when the broker stops.
@@ -88,6 +116,9 @@ pub struct BrokerStats {
 pub struct Broker {
     segment: Option<Segment>,
     last_seq: HashMap<u32, u64>,
+    /// Sequence numbers below a producer's last one that are not in the log
+    /// (lost to damage): a resend of one is written, not a duplicate.
+    missing: HashSet<(u32, u64)>,
     topic: Rc<Topic>,
     /// Batching counters.
     pub stats: Rc<BrokerStats>,
@@ -95,8 +126,10 @@ pub struct Broker {
 }
 
 impl Broker {
-    /// Opens the topic's segment in `dir`, recovering it (a torn or corrupt
-    /// tail is cut off) and rebuilding each producer's last sequence number.
+    /// Opens the topic's segment in `dir`, recovering it (a torn tail is
+    /// cut off, a damaged record in the middle skipped; both said on stderr)
+    /// and rebuilding each producer's last sequence number and the
+    /// sequence numbers lost to damage.
     pub async fn open(
         dir: PathBuf,
         name: &str,
@@ -104,21 +137,35 @@ impl Broker {
     ) -> io::Result<(Broker, Recovered)> {
         let name = name.to_string();
         let path = storage::segment_path(&dir, &name);
-        let (segment, recovered) = blocking(move || Segment::open(&dir, &name)).await??;
-        let mut last_seq = HashMap::new();
+        let (d, n) = (dir.clone(), name.clone());
+        let (segment, recovered) = blocking(move || Segment::open(&d, &n)).await??;
+        let mut seqs: BTreeMap<u32, BTreeSet<u64>> = BTreeMap::new();
         for r in &recovered.records {
-            last_seq.insert(r.producer, r.seq);
+            seqs.entry(r.producer).or_default().insert(r.seq);
         }
+        let last_seq: HashMap<u32, u64> = seqs
+            .iter()
+            .filter_map(|(&p, s)| Some((p, *s.last()?)))
+            .collect();
+        let mut missing = HashSet::new();
+        for (&p, present) in &seqs {
+            let last = *present.last().expect("a producer has a record");
+            missing.extend((0..last).filter(|s| !present.contains(s)).map(|s| (p, s)));
+        }
+        report::recovery(&name, &dir, &recovered, segment.len, &missing);
         let topic = Rc::new(Topic {
             path,
             end_byte: Cell::new(segment.len),
             end_offset: Cell::new(recovered.records.len() as u64),
+            starts: RefCell::new(recovered.starts.clone()),
+            holes: recovered.holes.clone(),
             closed: Cell::new(false),
             changed: Notify::new(),
         });
         let broker = Broker {
             segment: Some(segment),
             last_seq,
+            missing,
             topic,
             stats: Rc::default(),
             batch_max: batch_max.max(1),
@@ -129,6 +176,13 @@ impl Broker {
     /// The topic's shared state, for consumers.
     pub fn topic(&self) -> Rc<Topic> {
         self.topic.clone()
+    }
+
+    /// Records (producer, sequence number) lost to damage, not yet resent.
+    pub fn lost(&self) -> Vec<(u32, u64)> {
+        let mut v: Vec<_> = self.missing.iter().copied().collect();
+        v.sort_unstable();
+        v
     }
 
     /// Serves appends until every producer is gone. Dropped (aborted) at
@@ -153,9 +207,13 @@ impl Broker {
         let mut bytes = Vec::new();
         let mut accepted = Vec::new();
         let mut offset = self.topic.end_offset.get();
+        let mut starts = Vec::new();
+        let base = self.topic.end_byte.get();
         for Append { record: r, ack } in batch {
             let expected = self.last_seq.get(&r.producer).map_or(0, |s| s + 1);
-            if r.seq < expected {
+            // A resend of a record lost to damage fills its gap.
+            let refill = r.seq < expected && self.missing.remove(&(r.producer, r.seq));
+            if r.seq < expected && !refill {
                 self.stats.duplicates.set(self.stats.duplicates.get() + 1);
                 let _ = ack.send(Ack::Duplicate);
             } else if r.seq > expected {
@@ -164,8 +222,11 @@ impl Broker {
                     r.seq
                 )));
             } else {
+                starts.push(base + bytes.len() as u64);
                 record::encode(&r, &mut bytes);
-                self.last_seq.insert(r.producer, r.seq);
+                if !refill {
+                    self.last_seq.insert(r.producer, r.seq);
+                }
                 accepted.push((ack, offset));
                 offset += 1;
             }
@@ -186,6 +247,7 @@ impl Broker {
         self.segment = Some(segment);
         written?; // on error the acks are dropped: the producers see "no ack"
         let n = accepted.len();
+        self.topic.starts.borrow_mut().extend(starts);
         self.topic.end_byte.set(end);
         self.topic.end_offset.set(offset);
         self.topic.changed.notify_waiters();
@@ -203,7 +265,7 @@ impl Broker {
 /// `ramen::spawn_blocking`, with a panic or cancellation as an `io::Error`
 /// (`JoinError` holds the panic payload, which is not `Sync`, so it is
 /// turned into text).
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> io::Result<T> {
+pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> io::Result<T> {
     ramen::spawn_blocking(f)
         .await
         .map_err(|e| io::Error::other(e.to_string()))
@@ -323,38 +385,4 @@ async fn produce_into(
         settle(rx.await, rep, acked)?;
     }
     Ok(())
-}
-
-/// Reads `topic` from consumer `name`'s committed position, at its own pace,
-/// calling `f` for each record and committing after each read; returns when
-/// the broker has stopped and everything fsynced was read.
-pub async fn consume(
-    topic: Rc<Topic>,
-    dir: PathBuf,
-    name: &str,
-    mut f: impl FnMut(u64, &Record),
-) -> io::Result<Committed> {
-    let name = name.to_string();
-    let (d, n) = (dir.clone(), name.clone());
-    let mut pos = blocking(move || storage::load_offset(&d, &n)).await??;
-    loop {
-        let changed = topic.changed.notified(); // before the check: no lost wake-up
-        let end = topic.end_byte.get();
-        if pos.byte < end {
-            let (path, from) = (topic.path.clone(), pos.byte);
-            let records = blocking(move || storage::read_range(&path, from, end)).await??;
-            for r in &records {
-                f(pos.offset, r);
-                pos.offset += 1;
-            }
-            pos.byte = end;
-            let (d, n) = (dir.clone(), name.clone());
-            blocking(move || storage::store_offset(&d, &n, pos)).await??;
-            continue;
-        }
-        if topic.closed.get() {
-            return Ok(pos);
-        }
-        changed.await;
-    }
 }

@@ -4,16 +4,28 @@
 //! [len u32][crc32 u32][producer u32][seq u64][payload: len bytes]   (little endian)
 //! ```
 //! `crc32` (IEEE, the zlib/Ethernet one) covers producer, seq and payload. A
-//! record is only believed if all of it is there and its CRC matches: after a
-//! crash the end of the file may hold half a record (the write was cut) or
-//! garbage (a sector that never reached the disk), and [`decode_prefix`]
-//! stops at the first such record. Everything after it is cut off; since a
-//! batch is acknowledged only after its fsync, nothing acknowledged is there.
+//! record is only believed if all of it is there and its CRC matches.
+//!
+//! The naive recovery stops at the first record that fails and cuts
+//! everything after it. That is right for the *end* of the file after a
+//! crash (half a record, or a sector that never reached the disk: never
+//! fsynced, so never acknowledged), but one byte flipped in the middle of a
+//! log would silently cut every acknowledged record behind it. So [`scan`]
+//! resynchronises: at a record that fails, it tries the record's own length
+//! (the flip hit the payload or the CRC), then every later byte, for the next
+//! position where a whole record decodes with a matching CRC (a false match
+//! needs 32 bits of CRC to agree by chance). Only the damaged stretch is
+//! lost; the log's recovery overwrites it with [`HOLE`] records so that the
+//! file decodes end to end again. Damage with nothing valid after it is the
+//! torn tail, and is cut.
 
 /// Bytes before the payload.
 pub const HEADER: usize = 20;
 /// Largest payload accepted (a declared length above it is corruption).
 pub const MAX_PAYLOAD: usize = 1 << 20;
+/// The producer id of a hole: filler written over damaged bytes by recovery.
+/// Holes keep every later byte position where it was; readers skip them.
+pub const HOLE: u32 = u32::MAX;
 
 /// One record: who sent it, its number in that producer's sequence, the data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,4 +124,99 @@ pub fn decode_prefix(buf: &[u8]) -> (Vec<Record>, usize) {
         pos += used;
     }
     (records, pos)
+}
+
+/// Appends hole records that fill exactly `len` bytes (`len >= HEADER`).
+pub fn encode_holes(mut len: usize, out: &mut Vec<u8>) {
+    assert!(len >= HEADER, "a hole needs room for its header");
+    while len > 0 {
+        let mut take = len.min(HEADER + MAX_PAYLOAD);
+        if len - take > 0 && len - take < HEADER {
+            take -= HEADER; // leave the last hole room for its header
+        }
+        let hole = Record {
+            producer: HOLE,
+            seq: 0,
+            payload: vec![0; take - HEADER],
+        };
+        encode(&hole, out);
+        len -= take;
+    }
+}
+
+/// A stretch of a log that did not decode, followed by valid records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Damage {
+    /// Where it starts.
+    pub start: usize,
+    /// Its length in bytes (at least [`HEADER`]).
+    pub len: usize,
+    /// The damaged record's own length field pointed at the next valid
+    /// record: exactly one record was lost. Otherwise at least one.
+    pub one_record: bool,
+}
+
+/// What [`scan`] found in a log.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Scan {
+    /// The intact records (holes left out), in order.
+    pub records: Vec<Record>,
+    /// The byte where each of `records` starts.
+    pub starts: Vec<u64>,
+    /// Damaged stretches with intact records after them, in order.
+    pub damaged: Vec<Damage>,
+    /// Hole records already in the log (from an earlier recovery): byte ranges.
+    pub holes: Vec<(u64, u64)>,
+    /// Where the valid log ends: everything after is a torn or damaged tail.
+    pub end: usize,
+}
+
+/// Decodes `buf`, skipping damaged stretches when valid records follow them,
+/// and stopping at a tail that does not decode.
+pub fn scan(buf: &[u8]) -> Scan {
+    let mut s = Scan::default();
+    let mut pos = 0;
+    while pos < buf.len() {
+        if let Some((r, used)) = decode(&buf[pos..]) {
+            if r.producer == HOLE {
+                s.holes.push((pos as u64, (pos + used) as u64));
+            } else {
+                s.records.push(r);
+                s.starts.push(pos as u64);
+            }
+            pos += used;
+            continue;
+        }
+        let Some((next, one_record)) = resync(buf, pos) else {
+            break; // nothing valid after it: the tail
+        };
+        s.damaged.push(Damage {
+            start: pos,
+            len: next - pos,
+            one_record,
+        });
+        pos = next;
+    }
+    s.end = pos;
+    s
+}
+
+/// Where valid records resume after the bad record at `pos`, if they do.
+fn resync(buf: &[u8], pos: usize) -> Option<(usize, bool)> {
+    // The record's own length, if a valid record follows it.
+    let declared = buf[pos..]
+        .get(..4)
+        .map(|b| u32::from_le_bytes(b.try_into().unwrap()));
+    if let Some(len) = declared.filter(|&l| l as usize <= MAX_PAYLOAD) {
+        let next = pos + HEADER + len as usize;
+        if next < buf.len() && decode(&buf[next..]).is_some() {
+            return Some((next, true));
+        }
+    }
+    // The length was hit too: the next position where a whole record
+    // decodes. A record is at least HEADER bytes, so the next one cannot
+    // start sooner.
+    (pos + HEADER..buf.len())
+        .find(|&q| decode(&buf[q..]).is_some())
+        .map(|q| (q, false))
 }

@@ -1,44 +1,94 @@
-//! Checking and printing: the consumer-side exactly-once check, the batch
-//! histogram, producer waits, and the torn tail the restart demo appends.
+//! Checking and printing: the consumer-side exactly-once check, what
+//! recovery found, the batch histogram, producer waits, and the torn tail the
+//! restart demo appends.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 
 use super::broker::{BrokerStats, ProducerReport, payload};
 use super::record::{self, Record};
-use super::storage;
+use super::storage::{self, Recovered};
 
-/// What a consumer saw, per producer: the next sequence number it expects.
+/// What a consumer saw, per producer: the next sequence number it expects,
+/// and the numbers it skipped over (not seen yet).
+///
+/// A consumer that resumes from a committed position first [`replay`]s the
+/// records before it (read in an earlier run), so its expectations start
+/// where that consumer really is, not at sequence 0.
+///
+/// [`replay`]: Checker::replay
 #[derive(Debug, Default)]
 pub struct Checker {
     next: HashMap<u32, u64>,
+    skipped: HashMap<u32, BTreeSet<u64>>,
+    /// Reported lost by recovery: skipping these is not out of order.
+    lost: HashSet<(u32, u64)>,
     /// Records seen.
     pub consumed: u64,
     /// Records seen twice.
     pub duplicates: u64,
-    /// Records that skipped ahead of their producer's sequence.
+    /// Records that skipped ahead of their producer's sequence (over numbers
+    /// recovery did not report lost).
     pub out_of_order: u64,
     /// Records whose payload is not what their producer sent.
     pub bad_payload: u64,
+    /// Skipped records that arrived later (a lost record, resent).
+    pub refilled: u64,
+}
+
+/// How one record fits its producer's sequence.
+enum Seen {
+    /// The next one, or after numbers recovery reported lost.
+    InOrder,
+    /// After numbers that are neither seen nor reported lost.
+    Jumped,
+    /// A number skipped earlier (a lost record, resent).
+    Refill,
+    /// Seen before.
+    Again,
 }
 
 impl Checker {
     /// Checks one record.
     pub fn see(&mut self, r: &Record) {
         self.consumed += 1;
-        let next = self.next.entry(r.producer).or_insert(0);
-        if r.seq < *next {
-            self.duplicates += 1;
-        } else {
-            if r.seq > *next {
-                self.out_of_order += 1;
-            }
-            *next = r.seq + 1;
+        match self.advance(r) {
+            Seen::InOrder => {}
+            Seen::Jumped => self.out_of_order += 1,
+            Seen::Refill => self.refilled += 1,
+            Seen::Again => self.duplicates += 1,
         }
         if r.payload != payload(r.producer, r.seq) {
             self.bad_payload += 1;
         }
+    }
+
+    /// Takes in a record read before this run (counts nothing).
+    pub fn replay(&mut self, r: &Record) {
+        self.advance(r);
+    }
+
+    /// Recovery reported these (producer, seq) lost.
+    pub fn expect_lost(&mut self, lost: impl IntoIterator<Item = (u32, u64)>) {
+        self.lost.extend(lost);
+    }
+
+    /// Moves `r.producer`'s expectations past `r`.
+    fn advance(&mut self, r: &Record) -> Seen {
+        let next = self.next.entry(r.producer).or_insert(0);
+        let skipped = self.skipped.entry(r.producer).or_default();
+        if r.seq < *next {
+            return if skipped.remove(&r.seq) {
+                Seen::Refill
+            } else {
+                Seen::Again
+            };
+        }
+        let jumped = (*next..r.seq).any(|s| !self.lost.contains(&(r.producer, s)));
+        skipped.extend(*next..r.seq);
+        *next = r.seq + 1;
+        if jumped { Seen::Jumped } else { Seen::InOrder }
     }
 
     /// The next sequence number expected from `producer`.
@@ -46,9 +96,66 @@ impl Checker {
         self.next.get(&producer).copied().unwrap_or(0)
     }
 
+    /// Of `producer`'s records below `acked` (all acknowledged), how many
+    /// were never seen.
+    pub fn missing(&self, producer: u32, acked: u64) -> u64 {
+        let skipped = self.skipped.get(&producer);
+        let holes = skipped.map_or(0, |s| s.range(..acked).count() as u64);
+        holes + acked.saturating_sub(self.next(producer))
+    }
+
     /// No duplicates, gaps or corrupt payloads.
     pub fn clean(&self) -> bool {
         self.duplicates == 0 && self.out_of_order == 0 && self.bad_payload == 0
+    }
+}
+
+/// Says on stderr what recovering `topic` cut or skipped, and which
+/// acknowledged records (`lost`: producer, seq) are gone.
+pub fn recovery(topic: &str, dir: &Path, rec: &Recovered, end: u64, lost: &HashSet<(u32, u64)>) {
+    for d in &rec.damaged {
+        eprintln!(
+            "{topic}: RECOVERY: {} damaged bytes at byte {} ({}); valid records follow \
+             it, so it was fsynced and (unless it was in the last batch before a crash) \
+             acknowledged: ACKNOWLEDGED RECORDS LOST. Skipped them (saved to {}, overwritten \
+             with a hole), kept the intact records after",
+            d.len,
+            d.start,
+            if d.one_record {
+                "one record"
+            } else {
+                "one or more records"
+            },
+            storage::damaged_path(dir, topic, d.start).display()
+        );
+    }
+    if rec.truncated > 0 {
+        eprintln!(
+            "{topic}: recovery: cut {} bytes at byte {end}, the end of the log: a torn write \
+             (never acknowledged) if the broker died mid-write; if they were records damaged \
+             later, acknowledged records were lost with them",
+            rec.truncated
+        );
+    }
+    if !lost.is_empty() {
+        let mut by_producer: BTreeMap<u32, Vec<u64>> = BTreeMap::new();
+        for &(p, s) in lost {
+            by_producer.entry(p).or_default().push(s);
+        }
+        let list: Vec<String> = by_producer
+            .into_iter()
+            .map(|(p, mut seqs)| {
+                seqs.sort_unstable();
+                let shown: Vec<String> = seqs.iter().take(8).map(u64::to_string).collect();
+                let more = if seqs.len() > 8 { ", ..." } else { "" };
+                format!("producer {p} seq {}{more}", shown.join(", "))
+            })
+            .collect();
+        eprintln!(
+            "{topic}: RECOVERY: {} acknowledged records lost: {}; a resend of one is written again",
+            lost.len(),
+            list.join("; ")
+        );
     }
 }
 

@@ -7,13 +7,21 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use super::record::{self, Record};
+use super::record::{self, Damage, Record};
 
 /// What opening a segment found.
 #[derive(Debug)]
 pub struct Recovered {
-    /// The valid records, in order.
+    /// The valid records, in order (holes left out).
     pub records: Vec<Record>,
+    /// The byte where each of `records` starts.
+    pub starts: Vec<u64>,
+    /// Byte ranges of hole records (damage overwritten by this or an earlier
+    /// recovery): a position inside one is not a record boundary.
+    pub holes: Vec<(u64, u64)>,
+    /// Damaged stretches with intact records after them: overwritten with
+    /// holes now, their bytes saved to `<topic>.log.damaged-<byte>`.
+    pub damaged: Vec<Damage>,
     /// Bytes cut from the end (a torn or corrupt tail), 0 after a clean stop.
     pub truncated: u64,
 }
@@ -31,29 +39,62 @@ pub fn segment_path(dir: &Path, topic: &str) -> PathBuf {
     dir.join(format!("{topic}.log"))
 }
 
+/// Where recovery saves the damaged bytes found at byte `start` of `topic`.
+pub fn damaged_path(dir: &Path, topic: &str, start: usize) -> PathBuf {
+    dir.join(format!("{topic}.log.damaged-{start}"))
+}
+
 impl Segment {
-    /// Opens (or creates) the segment and recovers it: reads every record,
-    /// and cuts off a torn or corrupt tail (then fsyncs the cut).
+    /// Opens (or creates) the segment and recovers it: reads every record
+    /// ([`record::scan`]); a damaged stretch followed by valid records is
+    /// saved to `<topic>.log.damaged-<byte>` and overwritten in place with
+    /// hole records; a torn or corrupt tail is cut off. Both are fsynced.
     pub fn open(dir: &Path, topic: &str) -> io::Result<(Segment, Recovered)> {
         fs::create_dir_all(dir)?;
+        let path = segment_path(dir, topic);
         let mut file = OpenOptions::new()
             .read(true)
             .append(true)
             .create(true)
-            .open(segment_path(dir, topic))?;
+            .open(&path)?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)?;
-        let (records, valid) = record::decode_prefix(&bytes);
-        let truncated = (bytes.len() - valid) as u64;
+        let scan = record::scan(&bytes);
+        let mut holes = scan.holes;
+        if !scan.damaged.is_empty() {
+            // An O_APPEND handle writes at the end whatever the offset: the
+            // repair needs its own.
+            let mut repair = OpenOptions::new().write(true).open(&path)?;
+            for d in &scan.damaged {
+                let mut evidence = File::create(damaged_path(dir, topic, d.start))?;
+                evidence.write_all(&bytes[d.start..d.start + d.len])?;
+                evidence.sync_all()?; // on disk before the original is overwritten
+                let mut filler = Vec::with_capacity(d.len);
+                record::encode_holes(d.len, &mut filler);
+                repair.seek(SeekFrom::Start(d.start as u64))?;
+                repair.write_all(&filler)?;
+                holes.push((d.start as u64, (d.start + d.len) as u64));
+            }
+            repair.sync_all()?;
+            holes.sort_unstable();
+        }
+        let truncated = (bytes.len() - scan.end) as u64;
         if truncated > 0 {
-            file.set_len(valid as u64)?;
+            file.set_len(scan.end as u64)?;
             file.sync_all()?;
         }
         let seg = Segment {
             file,
-            len: valid as u64,
+            len: scan.end as u64,
         };
-        Ok((seg, Recovered { records, truncated }))
+        let recovered = Recovered {
+            records: scan.records,
+            starts: scan.starts,
+            holes,
+            damaged: scan.damaged,
+            truncated,
+        };
+        Ok((seg, recovered))
     }
 
     /// Appends one batch of encoded records and fsyncs it: when this returns
@@ -67,7 +108,8 @@ impl Segment {
 }
 
 /// Reads the records between byte `from` and byte `to` of a segment (a
-/// consumer reads only up to what the broker reports as fsynced).
+/// consumer reads only up to what the broker reports as fsynced), holes
+/// left out.
 pub fn read_range(path: &Path, from: u64, to: u64) -> io::Result<Vec<Record>> {
     let mut f = File::open(path)?;
     f.seek(SeekFrom::Start(from))?;
@@ -80,7 +122,10 @@ pub fn read_range(path: &Path, from: u64, to: u64) -> io::Result<Vec<Record>> {
             format!("corrupt record at byte {}", from + valid as u64),
         ));
     }
-    Ok(records)
+    Ok(records
+        .into_iter()
+        .filter(|r| r.producer != record::HOLE)
+        .collect())
 }
 
 /// A consumer's committed position: the next record offset and its byte.
