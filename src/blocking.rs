@@ -60,6 +60,9 @@ const OUTSIDE: &str = "ramen::spawn_blocking called outside a ramen runtime: the
 ///
 /// Use it for work that blocks the thread (file I/O, a blocking library,
 /// long computations) so the runtime's other tasks keep running meanwhile.
+/// Inside `f`, [`Handle::current`](crate::Handle::current) is the runtime
+/// that spawned it: `Handle::current().spawn_with(|| async { .. })` hands
+/// async work (a sleep, a socket) back to it.
 ///
 /// # Cancellation
 /// Dropping the handle (or a pending `.await` on it) does not stop the job:
@@ -89,7 +92,9 @@ where
     let spawned = context::with_current(|core| {
         let id = core.next_id();
         let pool = core.blocking.get_or_init(|| Pool::new(&core.config));
-        pool.spawn(id, f)
+        // Inside the job, `Handle::current()` is this runtime (handle.rs).
+        let handle = core.handle();
+        pool.spawn(id, move || handle.enter_blocking(f))
     });
     spawned.unwrap_or_else(|| panic!("{OUTSIDE}"))
 }

@@ -17,6 +17,13 @@
 //! queued when the runtime shuts down are dropped the same way (the loom
 //! model `spawn_from_remote_vs_shutdown` checks that none is lost).
 //!
+//! Inside [`spawn_blocking`](crate::spawn_blocking), `Handle::current()` is
+//! the handle of the runtime that spawned the job (as in tokio): blocking
+//! code can still hand async work (a `sleep`, a socket, a timeout) back to
+//! its runtime with `Handle::current().spawn_with(|| async { .. })`. The objects
+//! themselves live on the runtime's thread, inside that future: a reactor
+//! belongs to one thread.
+//!
 //! There is no `Handle::block_on`: a runtime is driven only by the thread
 //! that owns it, so another thread could not run its loop, only wait for a
 //! result; `ramen::block_on(handle.spawn(fut))` does exactly that, plainly.
@@ -30,6 +37,12 @@ use crate::inbox::Inbox;
 use crate::loom::Arc;
 
 mod remote;
+
+std::thread_local! {
+    /// The runtime a `spawn_blocking` job on this (pool) thread came from.
+    static BLOCKING_HANDLE: std::cell::RefCell<Option<Handle>> =
+        const { std::cell::RefCell::new(None) };
+}
 
 pub use remote::RemoteJoinHandle;
 
@@ -80,7 +93,25 @@ impl Handle {
     /// The handle of the runtime running on this thread, or an error outside
     /// one.
     pub fn try_current() -> Result<Handle, TryCurrentError> {
-        context::with_current(|core| core.handle()).ok_or(TryCurrentError(()))
+        context::with_current(|core| core.handle())
+            .or_else(|| BLOCKING_HANDLE.with(|h| h.borrow().clone()))
+            .ok_or(TryCurrentError(()))
+    }
+
+    /// Runs `f` (a `spawn_blocking` job, on a pool thread) with `self` as the
+    /// thread's current handle, restoring the previous one afterwards (also
+    /// if `f` panics).
+    pub(crate) fn enter_blocking<T>(self, f: impl FnOnce() -> T) -> T {
+        struct Restore(Option<Handle>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                let previous = self.0.take();
+                BLOCKING_HANDLE.with(|h| *h.borrow_mut() = previous);
+            }
+        }
+        let previous = BLOCKING_HANDLE.with(|h| h.borrow_mut().replace(self));
+        let _restore = Restore(previous);
+        f()
     }
 
     /// Spawns `future` onto this handle's runtime, from any thread.
@@ -97,6 +128,52 @@ impl Handle {
         F::Output: Send + 'static,
     {
         spawn_onto(&self.inbox, future, Location::caller())
+    }
+
+    /// Spawns the future `make` builds, building it on the runtime's own
+    /// thread: the closure must be `Send`, the future need not be. This is
+    /// how code on another thread (a `spawn_blocking` job, say) starts work
+    /// that uses ramen's `!Send` objects, a `sleep` or a socket, on that
+    /// runtime. Otherwise as [`Handle::spawn`]; if the runtime has shut
+    /// down, `make` is dropped unrun and the handle is cancelled at once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = ramen::Runtime::new().unwrap();
+    /// let handle = rt.handle();
+    /// let remote = std::thread::spawn(move || {
+    ///     handle.spawn_with(|| async {
+    ///         ramen::time::sleep(Duration::from_millis(5)).await; // !Send inside
+    ///         42
+    ///     })
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// assert_eq!(rt.block_on(remote).unwrap(), 42);
+    /// ```
+    #[track_caller]
+    pub fn spawn_with<M, F>(&self, make: M) -> RemoteJoinHandle<F::Output>
+    where
+        M: FnOnce() -> F + Send + 'static,
+        F: Future + 'static,
+        F::Output: Send + 'static,
+    {
+        let location = Location::caller();
+        let slot = remote::Slot::new();
+        let unrun = remote::CancelIfUnrun::new(slot.clone());
+        let request = Box::new(move || {
+            // On the runtime thread, inside its loop.
+            let slot = unrun.take();
+            let task = remote::Remote::new(make(), slot.clone());
+            let spawned = context::with_current(|core| core.spawn(task, None, location));
+            if let Some(local) = spawned {
+                slot.set_id(local.id());
+            }
+        });
+        if let Err(refused) = self.inbox.push_spawn(request) {
+            drop(refused); // the runtime is gone: `unrun` cancels the handle
+        }
+        RemoteJoinHandle::new(slot)
     }
 
     /// The id of the runtime this handle spawns onto.

@@ -40,9 +40,9 @@ use crate::waker::Header;
 
 mod join_error;
 
-pub use join_error::JoinError;
 pub use crate::coop::{Unconstrained, unconstrained};
 pub use crate::spawn::{spawn, yield_now};
+pub use join_error::JoinError;
 
 /// Who a task is, for people: printed in panics, warnings and traces.
 pub(crate) struct TaskMeta {

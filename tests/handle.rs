@@ -212,3 +212,48 @@ fn spawn_through_the_handle_from_inside_the_runtime() {
     });
     assert_eq!(outer, inner);
 }
+
+/// Code inside `spawn_blocking` still reaches the runtime that spawned it:
+/// `Handle::current()` there is that runtime, and a future spawned through
+/// it (with a sleep inside) runs on the runtime's thread.
+#[test]
+fn spawn_blocking_code_can_hand_async_work_back_to_its_runtime() {
+    let value = ramen::block_on(async {
+        let runtime_thread = std::thread::current().id();
+        let remote = ramen::spawn_blocking(move || {
+            assert_ne!(std::thread::current().id(), runtime_thread);
+            let handle = ramen::Handle::current();
+            handle.spawn_with(move || async move {
+                ramen::time::sleep(std::time::Duration::from_millis(10)).await;
+                assert_eq!(std::thread::current().id(), runtime_thread);
+                7
+            })
+        })
+        .await
+        .unwrap();
+        remote.await.unwrap()
+    });
+    assert_eq!(value, 7);
+    // Outside any runtime and any job there is no current handle.
+    let plain = std::thread::spawn(|| ramen::Handle::try_current().is_err());
+    assert!(plain.join().unwrap());
+}
+
+#[test]
+fn spawn_with_onto_a_shut_down_runtime_is_cancelled_at_once() {
+    let rt = ramen::Runtime::new().unwrap();
+    let handle = rt.handle();
+    drop(rt);
+    let made = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = made.clone();
+    let remote = handle.spawn_with(move || {
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        async { 1 }
+    });
+    let err = ramen::block_on(remote).unwrap_err();
+    assert!(err.is_cancelled(), "{err}");
+    assert!(
+        !made.load(std::sync::atomic::Ordering::SeqCst),
+        "make ran without a runtime"
+    );
+}

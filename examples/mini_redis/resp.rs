@@ -78,7 +78,19 @@ pub struct Args {
     /// the same command, with more bytes after it) resumes there instead of
     /// parsing the elements already found again: a 1M-argument command
     /// arriving 16 KB at a time is parsed once, not once per read.
-    resume: Option<(usize, i64)>,
+    resume: Option<Resume>,
+}
+
+/// Where an incomplete array command stopped (see [`Args`]).
+#[derive(Debug, Clone, Copy)]
+struct Resume {
+    /// Where its next element starts, and how many are still to come.
+    pos: usize,
+    remaining: i64,
+    /// Its `*count` header (end of line, count): a call whose buffer starts
+    /// with another header is another command, parsed from scratch.
+    header_end: usize,
+    count: i64,
 }
 
 impl Args {
@@ -96,7 +108,7 @@ impl Args {
     /// moves forward while the command arrives).
     #[allow(dead_code)] // read by tests/mini_redis_conformance.rs
     pub fn resume_position(&self) -> Option<usize> {
-        self.resume.map(|(pos, _)| pos)
+        self.resume.map(|r| r.pos)
     }
 
     /// Argument `i`, read from `buf` (the buffer it was parsed from).
@@ -116,12 +128,16 @@ impl Args {
 /// at the start of `buf` (more bytes after it): the elements found so far are
 /// kept in `args` and not parsed again. `Err`: reply the error and close.
 pub fn parse_command(buf: &[u8], args: &mut Args) -> Result<Option<usize>, ProtocolError> {
-    if let Some((pos, remaining)) = args.resume.take() {
-        // `pos <= buf.len()` keeps every kept range inside `buf` even if a
-        // caller breaks the contract; then it is only a wrong parse, never a
-        // panic.
-        if buf.first() == Some(&b'*') && pos <= buf.len() {
-            return parse_elements(buf, args, pos, remaining);
+    if let Some(r) = args.resume.take() {
+        // The same command only if it has the same header; `pos <= len`
+        // keeps every kept range inside `buf` even if a caller breaks the
+        // contract (then it is a wrong parse, never a panic).
+        let same = buf.first() == Some(&b'*')
+            && r.pos <= buf.len()
+            && matches!(line_end(buf, 1, 32, ""), Ok(Some(end)) if end == r.header_end)
+            && parse_count(&buf[1..r.header_end]) == Some(r.count);
+        if same {
+            return parse_elements(buf, args, r.pos, r.remaining, (r.header_end, r.count));
         }
     }
     args.ranges.clear();
@@ -178,7 +194,7 @@ fn parse_array(buf: &[u8], args: &mut Args) -> Result<Option<usize>, ProtocolErr
     if count <= 0 {
         return Ok(Some(pos)); // `*0` / `*-1`: nothing to do
     }
-    parse_elements(buf, args, pos, count)
+    parse_elements(buf, args, pos, count, (end, count))
 }
 
 /// The bulk strings of an array, from `pos`, `remaining` of them; on
@@ -188,10 +204,16 @@ fn parse_elements(
     args: &mut Args,
     mut pos: usize,
     mut remaining: i64,
+    (header_end, count): (usize, i64),
 ) -> Result<Option<usize>, ProtocolError> {
     while remaining > 0 {
         let incomplete = |args: &mut Args, pos| {
-            args.resume = Some((pos, remaining));
+            args.resume = Some(Resume {
+                pos,
+                remaining,
+                header_end,
+                count,
+            });
             Ok(None)
         };
         match buf.get(pos) {

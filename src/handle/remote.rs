@@ -215,6 +215,32 @@ impl<T> std::fmt::Debug for RemoteJoinHandle<T> {
     }
 }
 
+/// A spawn request's claim on its slot: dropped before the request ran (the
+/// runtime shut down first), it publishes "cancelled", so the handle never
+/// waits for a task that will not exist ([`Handle::spawn_with`](crate::Handle::spawn_with)).
+pub(crate) struct CancelIfUnrun<T> {
+    slot: Option<Arc<Slot<T>>>,
+}
+
+impl<T> CancelIfUnrun<T> {
+    pub(crate) fn new(slot: Arc<Slot<T>>) -> CancelIfUnrun<T> {
+        CancelIfUnrun { slot: Some(slot) }
+    }
+
+    /// The request runs: the task now owns the slot.
+    pub(crate) fn take(mut self) -> Arc<Slot<T>> {
+        self.slot.take().expect("taken once")
+    }
+}
+
+impl<T> Drop for CancelIfUnrun<T> {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot.take() {
+            slot.complete(|id| Err(JoinError::cancelled(id)));
+        }
+    }
+}
+
 /// The runtime-side task: polls the user's future and publishes its output
 /// into the slot. Its own output is `()`; its local `JoinHandle` is dropped.
 pub(crate) struct Remote<F: Future> {

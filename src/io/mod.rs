@@ -65,10 +65,10 @@ mod seek;
 mod stdio;
 mod traits;
 
-#[allow(deprecated)]
-pub use async_fd::{AsyncFd, Readable, Readiness, ReadyGuard, Writable};
 #[cfg(feature = "futures-io")]
 pub use self::futures_io::Compat;
+#[allow(deprecated)]
+pub use async_fd::{AsyncFd, Readable, Readiness, ReadyGuard, Writable};
 pub use buf_reader::{
     AsyncBufRead, AsyncBufReadExt, BufReader, Lines, NextLine, ReadLine, ReadUntil,
 };
