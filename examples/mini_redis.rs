@@ -47,7 +47,7 @@
 //!
 //! | area | implemented | differs from redis |
 //! |---|---|---|
-//! | strings, keys | `GET SET (NX XX GET EX PX KEEPTTL; repeats allowed) DEL UNLINK EXISTS TYPE INCR DECR INCRBY DECRBY MGET MSET EXPIRE PEXPIRE TTL PTTL PERSIST KEYS DBSIZE FLUSHDB FLUSHALL SELECT 0` | expire times are checked as redis checks them (`invalid expire time`); `KEYS` matches in linear time for short segments (`glob.rs`) |
+//! | strings, keys | `GET SET (NX XX GET EX PX KEEPTTL; repeats allowed) DEL UNLINK EXISTS TYPE INCR DECR INCRBY DECRBY MGET MSET EXPIRE PEXPIRE TTL PTTL PERSIST KEYS DBSIZE FLUSHDB FLUSHALL SELECT 0` | expire times are checked as redis checks them (`invalid expire time`); `KEYS` matches in linear time for short segments (`glob.rs`) and walks the keys in chunks of 1,024 with a yield between, so other clients run meanwhile (redis blocks; here `KEYS` is not atomic) |
 //! | lists | `LPUSH RPUSH LPOP RPOP (count) LRANGE LLEN` | — |
 //! | sets | `SADD SREM SPOP (count) SMEMBERS SCARD SISMEMBER` | `SPOP` walks to a random member (O(n)) |
 //! | hashes | `HSET HMSET HGET HGETALL HDEL HLEN HEXISTS` | — |
@@ -296,7 +296,7 @@ async fn serve(stream: &mut TcpStream, server: &Server, conn: &mut Conn) -> io::
         };
         let (used, go_on) = run_batch(data, stream, server, conn, &mut out, &mut args).await?;
         if !go_on {
-            return Ok(());
+            return close_lingering(stream, &mut rbuf).await;
         }
         if from_pending {
             pending.drain(..used);
@@ -306,7 +306,23 @@ async fn serve(stream: &mut TcpStream, server: &Server, conn: &mut Conn) -> io::
         if pending.len() > resp::MAX_PENDING {
             resp::error(&mut out, "ERR Protocol error: too big request");
             write_within(stream, &out, server.write_timeout).await?;
-            return Ok(());
+            return close_lingering(stream, &mut rbuf).await;
+        }
+    }
+}
+
+/// After the last reply (QUIT, a protocol error): shut down the write side,
+/// then read and discard what the client still sends, for at most 2 s, so
+/// the kernel does not answer unread input with a reset that destroys the
+/// reply (the client must see `-ERR Protocol error`, not `ECONNRESET`).
+async fn close_lingering(stream: &mut TcpStream, buf: &mut [u8]) -> io::Result<()> {
+    stream.shutdown().await?;
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match ramen::time::timeout(left.min(Duration::from_millis(500)), stream.read(buf)).await {
+            Ok(Ok(n)) if n > 0 && !left.is_zero() => continue,
+            _ => return Ok(()),
         }
     }
 }
@@ -347,7 +363,12 @@ async fn run_batch(
                     buf: &data[pos..],
                 };
                 pos += used;
-                if !args.is_empty() && dispatch_counted(cmd, server, conn, now, out) == Flow::Close
+                if is_keys(cmd) && !server.hub.borrow().was_kicked(conn.id) {
+                    let started = Instant::now();
+                    keys_in_chunks(cmd.arg(1), server, now, out).await;
+                    server.stats.borrow_mut().count(b"KEYS", started.elapsed());
+                } else if !args.is_empty()
+                    && dispatch_counted(cmd, server, conn, now, out) == Flow::Close
                 {
                     write_within(stream, out, server.write_timeout).await?;
                     return Ok((pos, false));
@@ -370,6 +391,37 @@ async fn run_batch(
         out.clear();
     }
     Ok((pos, true))
+}
+
+/// `KEYS pattern` (not subscribed): answered by [`keys_in_chunks`].
+fn is_keys(cmd: Cmd) -> bool {
+    cmd.len() == 2 && cmd.arg(0).eq_ignore_ascii_case(b"KEYS")
+}
+
+/// Keys matched per chunk by `KEYS` before it yields.
+const KEYS_CHUNK: usize = 1024;
+
+/// `KEYS pattern`, matched `KEYS_CHUNK` keys at a time with a `yield_now`
+/// between chunks: with millions of keys, the other clients' commands run
+/// in between (redis blocks until `KEYS` is done). The keys are those live
+/// when it started; the matcher is linear per key (`glob.rs`).
+async fn keys_in_chunks(pattern: &[u8], server: &Server, now: Instant, out: &mut Vec<u8>) {
+    let glob = glob::Glob::new(pattern);
+    let keys = server.db.borrow().live_keys(now);
+    let mut hits: Vec<Vec<u8>> = Vec::new();
+    for (i, chunk) in keys.chunks(KEYS_CHUNK).enumerate() {
+        if i > 0 {
+            ramen::yield_now().await;
+        }
+        hits.extend(chunk.iter().filter(|k| glob.matches(k)).cloned());
+    }
+    if resp::refuse_if_too_big(out, hits.iter().map(|k| k.len() + 16).sum()) {
+        return;
+    }
+    resp::array_len(out, hits.len());
+    for k in &hits {
+        resp::bulk(out, Some(k));
+    }
 }
 
 /// [`dispatch`], timed and counted for `INFO stats` and `INFO commandstats`.

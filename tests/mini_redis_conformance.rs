@@ -491,3 +491,60 @@ fn a_kicked_subscriber_is_told_not_silently_resubscribed() {
         "{last}"
     );
 }
+
+#[test]
+fn a_protocol_error_reply_reaches_a_client_that_is_still_sending() {
+    let server = Server::start();
+    let mut c = server.client();
+    c.w.write_all(b"*1\r\n$x\r\n").unwrap(); // invalid bulk length: closes
+    // The client goes on sending, as a pipelining client would; a server that
+    // closes without draining makes these writes fail (reset) before the
+    // client reads its error.
+    let chunk = [b'j'; 16 * 1024];
+    for i in 0..32 {
+        if let Err(e) = c.w.write_all(&chunk) {
+            panic!("write {i} failed: {e}: the server did not linger");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    assert_eq!(c.reply(), "-ERR Protocol error: invalid bulk length");
+}
+
+#[test]
+fn keys_on_a_large_key_space_lets_other_clients_in_between() {
+    let server = Server::start();
+    let mut a = server.client();
+    // 100k keys, 1k per MSET.
+    for batch in 0..100 {
+        let mut cmd = vec!["MSET".to_string()];
+        for i in 0..1000 {
+            cmd.push(format!("key:{batch}:{i}"));
+            cmd.push("v".to_string());
+        }
+        let refs: Vec<&str> = cmd.iter().map(String::as_str).collect();
+        assert_eq!(a.cmd(&refs), "+OK");
+    }
+    let mut b = server.client();
+    a.w.write_all(&encode(&["KEYS", "key:7:*"])).unwrap();
+    b.w.write_all(&encode(&["PING"])).unwrap();
+    assert_eq!(b.reply(), "+PONG");
+    // B was answered while A's KEYS was still walking the keys: nothing of
+    // A's reply has been sent yet (a KEYS that held the thread would have
+    // written its whole reply before reading B's PING).
+    a.r.get_ref().set_nonblocking(true).unwrap();
+    let mut probe = [0u8; 1];
+    let nothing_yet = a.r.buffer().is_empty()
+        && matches!(a.r.get_ref().peek(&mut probe),
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock);
+    a.r.get_ref().set_nonblocking(false).unwrap();
+    assert!(
+        nothing_yet,
+        "KEYS was answered before the other client's PING"
+    );
+    let keys = a.reply();
+    assert_eq!(
+        keys.matches("$key:7:").count(),
+        1000,
+        "every match, across chunks"
+    );
+}

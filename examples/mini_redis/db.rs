@@ -287,6 +287,16 @@ impl Db {
             .collect()
     }
 
+    /// Every live key, copied (for `KEYS`, which matches them in chunks
+    /// between yields while the map may change).
+    pub fn live_keys(&self, now: Instant) -> Vec<Vec<u8>> {
+        self.map
+            .iter()
+            .filter(|(_, e)| e.expiry.is_none_or(|(at, _)| at > now))
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
     /// Deletes every key.
     pub fn flush(&mut self) {
         self.map.clear();
