@@ -111,6 +111,7 @@ impl Core {
         });
         if core.diag.explain.is_some() {
             core.reactor.narrate();
+            core.timers.narrate();
         }
         Ok(core)
     }

@@ -161,8 +161,8 @@
 //!
 //! The bytes arrived in the reader socket's kernel buffer, so `epoll_wait`
 //! returns an event whose key is the source's slab key. `Reactor::wait`:
-//! - sets `READABLE` in the source's readiness and takes the reader waker out
-//!   of its slot;
+//! - sets `READABLE` in the source's readiness and takes every waker out of
+//!   its list of read waiters (here just one: task 2's);
 //! - after releasing its borrows (a waker may run any code), calls
 //!   [`Waker::wake`](std::task::Waker::wake) → `wake` in `waker.rs` →
 //!   `Header::schedule`:
@@ -192,6 +192,41 @@
 //! trick of a coroutine runtime: **a future that cannot finish leaves its
 //! waker with whoever will know, and returns; the loop sleeps in the kernel
 //! until somebody knows.**
+//!
+//! ## Watching it happen
+//!
+//! The runtime can tell this story itself. Run the program above with
+//! `RAMEN_EXPLAIN=1` (or build the runtime with
+//! [`Builder::explain`](crate::Builder::explain)) and it narrates each
+//! decision on stderr. This is a real run of it (the spawn site shortened),
+//! with the step of this guide each line belongs to:
+//!
+//! ```text
+//! [explain] poll block_on → Pending: spawned task 2; its waker now waits in the reactor for fd 6 to be readable   ① spawn; accept() waits
+//! [explain] poll task 2 (spawned at …) → Pending: its waker now waits in the reactor for fd 7 to be readable       ② ③ connect, then read: EAGAIN
+//! [explain] no task ready, no timer; epoll_wait(no timeout): only I/O or another thread can wake the loop         ④
+//! [explain] fd 6 readable → wake block_on                                                                         (the connection arrived)
+//! [explain] run queue [1]
+//! [explain] poll block_on → Pending: its waker now waits in the timer map, due in 19 ms                           the "slow server" sleeps
+//! [explain] no task ready; epoll_wait(timeout 19 ms): the next timer is block_on's                                ④ with a timeout
+//! [explain] 1 timer(s) due → wake block_on
+//! [explain] run queue [1]
+//! [explain] poll block_on → Pending: its waker is held by what it awaits (a channel, a lock, a JoinHandle, another thread)   ⑤ write_all, then await the JoinHandle
+//! [explain] no task ready, no timer; epoll_wait(no timeout): only I/O or another thread can wake the loop
+//! [explain] fd 7 readable → wake task 2                                                                           ⑥
+//! [explain] run queue [2]
+//! [explain] poll task 2 → Ready (output stored; woke block_on)                                                    ⑦ and the JoinHandle's waker
+//! [explain] poll block_on → Ready (output stored)
+//! ```
+//!
+//! The functions behind each line: "waits in the reactor" is
+//! `Reactor::poll_ready` keeping the waker (`reactor.rs`); `epoll_wait(..)`
+//! is `Core::turn` calling `Reactor::wait` with the timeout from
+//! `Timers::idle_wait`; "fd 7 readable → wake task 2" is `Reactor::wait`
+//! taking the waiters of that fd; "run queue" is `RunQueue` after the turn;
+//! "woke block_on" is the `JoinHandle`'s waker, called when the task's output
+//! is stored (`task.rs`). The narrator itself is `diag/explain.rs`: it only
+//! reads events the loop already records.
 //!
 //! ## Where to go next
 //! - `examples/cancellation.rs`: why a task can only be stopped at an `.await`

@@ -35,6 +35,10 @@ pub(crate) struct Timers {
     next_id: Cell<u64>,
     fired: Cell<u64>,
     pub(crate) clock: Clock,
+    /// With `Builder::explain`: (task, time left) of each new registration,
+    /// for the core to hand to the narrator (timers do not know `diag`).
+    narrating: Cell<bool>,
+    notes: RefCell<Vec<(u64, Duration)>>,
 }
 
 impl Timers {
@@ -45,13 +49,31 @@ impl Timers {
             next_id: Cell::new(0),
             fired: Cell::new(0),
             clock: Clock::new(start_paused),
+            narrating: Cell::new(false),
+            notes: RefCell::new(Vec::new()),
         }
+    }
+
+    /// Keep notes of new registrations from now on (`Builder::explain`).
+    pub(crate) fn narrate(&self) {
+        self.narrating.set(true);
+    }
+
+    /// The registrations noted since the last call: (task, time left).
+    pub(crate) fn take_notes(&self) -> Vec<(u64, Duration)> {
+        std::mem::take(&mut *self.notes.borrow_mut())
     }
 
     /// Registers `waker` to be woken at `deadline`.
     pub(crate) fn insert(&self, deadline: Instant, waker: Waker) -> TimerKey {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
+        if self.narrating.get() {
+            if let Some(h) = crate::waker::header_of(&waker) {
+                let left = deadline.saturating_duration_since(self.clock.now());
+                self.notes.borrow_mut().push((h.task.id, left));
+            }
+        }
         self.map.borrow_mut().insert((deadline, id), waker);
         (deadline, id)
     }

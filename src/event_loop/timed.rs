@@ -101,6 +101,13 @@ impl Core {
     /// to the recorder and so to the narrator (`Builder::explain` only).
     #[cold]
     pub(super) fn record_reactor_notes(&self) {
+        for (task, left) in self.timers.take_notes() {
+            let what = format!(
+                "its waker now waits in the timer map, due in {} ms",
+                left.as_millis()
+            );
+            self.diag.record(EventKind::Waits { task, what });
+        }
         for note in self.reactor.take_notes() {
             let kind = match note {
                 ReactorNote::Waits { task, fd, readable } => EventKind::Waits {
