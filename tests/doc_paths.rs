@@ -152,8 +152,9 @@ fn the_scan_finds_what_it_should() {
 }
 
 /// Line numbers (1-based) where a markdown table is cut by a blank line: a
-/// table row, then blank lines, then another table row. Markdown ends a table
-/// at the first blank line, so the rows after it render as raw text.
+/// table row, then blank lines, then another table row that does not start
+/// a new table (no `|---|` separator under it). Markdown ends a table at the
+/// first blank line, so the rows after it render as raw text.
 fn tables_cut_by_blank_lines(text: &str) -> Vec<usize> {
     let lines: Vec<&str> = text.lines().collect();
     let mut cuts = Vec::new();
@@ -171,7 +172,11 @@ fn tables_cut_by_blank_lines(text: &str) -> Vec<usize> {
             continue;
         }
         if line.starts_with('|') {
-            if last_row.is_some() && blank_since_row {
+            let starts_a_table = lines.get(i + 1).is_some_and(|next| {
+                let next = next.trim();
+                next.starts_with("|-") || next.starts_with("| -") || next.starts_with("|:")
+            });
+            if last_row.is_some() && blank_since_row && !starts_a_table {
                 cuts.push(i + 1);
             }
             last_row = Some(i);
@@ -209,4 +214,6 @@ fn the_table_check_finds_a_cut_table() {
     assert_eq!(tables_cut_by_blank_lines(cut), [5]);
     let two_tables = "| a |\n|---|\n\ntext between\n\n| b |\n|---|\n";
     assert!(tables_cut_by_blank_lines(two_tables).is_empty());
+    let adjacent = "| a |\n|---|\n| 1 |\n\n| b |\n|---|\n| 2 |\n";
+    assert!(tables_cut_by_blank_lines(adjacent).is_empty());
 }
