@@ -76,13 +76,20 @@ cpu_ticks() {
     sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
 }
 
-# measure NAME URL PID: warm up, run wrk pinned to CPU 1, append a table row.
+# How the load runs (bench_multicore changes both): wrk pinned to CPU 1, one
+# thread; and how servers start: pinned to CPU 0.
+WRK=(taskset -c 1 wrk -t1)
+PIN_SERVER=(taskset -c 0)
+
+# measure NAME URL PID...: warm up, run "${WRK[@]}", append a table row; the
+# server's CPU is summed over every PID given (nginx: master and workers).
 measure() {
-    local name=$1 url=$2 pid=$3 before after out rps total errors cpu
-    taskset -c 1 wrk -t1 -c"$CONNS" -d1s "$url" >/dev/null
-    before=$(cpu_ticks "$pid")
-    out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"${DURATION}s" "$url")
-    after=$(cpu_ticks "$pid")
+    local name=$1 url=$2 before=0 after=0 out rps total errors cpu p
+    shift 2
+    "${WRK[@]}" -c"$CONNS" -d1s "$url" >/dev/null
+    for p in "$@"; do before=$((before + $(cpu_ticks "$p"))); done
+    out=$("${WRK[@]}" -c"$CONNS" -d"${DURATION}s" "$url")
+    for p in "$@"; do after=$((after + $(cpu_ticks "$p"))); done
     echo "$out" | sed "s/^/    [$name] /" >&2
     rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
     total=$(awk '/requests in/ {print $1}' <<<"$out")
@@ -92,13 +99,13 @@ measure() {
     ROWS+=("$name|$rps|$cpu|${errors:-0}")
 }
 
-# start_listening NAME OUT CMD...: starts CMD pinned to CPU 0 (output to OUT)
-# and waits (≤ 10 s) for its `listening on ADDR` line; sets STARTED_PID and
-# STARTED_ADDR.
+# start_listening NAME OUT CMD...: starts CMD with "${PIN_SERVER[@]}" (CPU 0;
+# output to OUT) and waits (≤ 10 s) for its `listening on ADDR` line; sets
+# STARTED_PID and STARTED_ADDR.
 start_listening() {
     local name=$1 out=$2 i
     shift 2
-    taskset -c 0 "$@" >"$out" 2>&1 &
+    "${PIN_SERVER[@]}" "$@" >"$out" 2>&1 &
     STARTED_PID=$!
     PIDS+=("$STARTED_PID")
     STARTED_ADDR=""
@@ -226,43 +233,9 @@ bench_hyper() {
 # nginx worker_processes N (master + N workers), and hyper on tokio's
 # multi_thread runtime (N worker threads). No pinning: the servers and wrk
 # share the same cores (on a 2-core machine wrk competes with the servers,
-# which the output says). CPU per request sums every process of a server.
+# which the output says). CPU per request sums every process of a server
+# (`measure` with several PIDs).
 WORKERS=${WORKERS:-2}
-
-# measure_pids NAME URL PID...: like `measure`, wrk unpinned, CPU summed over PIDs.
-measure_pids() {
-    local name=$1 url=$2 before=0 after=0 out rps total errors cpu p
-    shift 2
-    wrk -t1 -c"$CONNS" -d1s "$url" >/dev/null
-    for p in "$@"; do before=$((before + $(cpu_ticks "$p"))); done
-    out=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" "$url")
-    for p in "$@"; do after=$((after + $(cpu_ticks "$p"))); done
-    echo "$out" | sed "s/^/    [$name] /" >&2
-    rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
-    total=$(awk '/requests in/ {print $1}' <<<"$out")
-    errors=$(grep -E 'Socket errors|Non-2xx' <<<"$out" | tr -s ' ' | paste -sd';' - || true)
-    cpu=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$total" \
-        'BEGIN { printf "%.3f", (t / hz) / n * 100000 }')
-    ROWS+=("$name|$rps|$cpu|${errors:-0}")
-}
-
-# start_unpinned NAME OUT CMD...: as start_listening, without taskset.
-start_unpinned() {
-    local name=$1 out=$2 i
-    shift 2
-    "$@" >"$out" 2>&1 &
-    STARTED_PID=$!
-    PIDS+=("$STARTED_PID")
-    STARTED_ADDR=""
-    for i in $(seq 100); do
-        STARTED_ADDR=$(sed -n 's/^listening on //p' "$out")
-        [ -n "$STARTED_ADDR" ] && return 0
-        sleep 0.1
-    done
-    echo "$name did not start:" >&2
-    cat "$out" >&2
-    return 1
-}
 
 # nginx_multicore: nginx with a master and WORKERS worker processes.
 nginx_multicore() {
@@ -297,7 +270,7 @@ EOF
     sleep 0.3
     workers=$(pgrep -P "$pid" | tr '\n' ' ')
     # shellcheck disable=SC2086
-    measure_pids "nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') worker_processes $WORKERS" \
+    measure "nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') worker_processes $WORKERS" \
         "http://127.0.0.1:$port/" "$pid" $workers
     kill -QUIT "$pid"
     wait "$pid" || true
@@ -311,21 +284,19 @@ bench_multicore() {
     echo "bench_multicore: building http_server and hyper_tokio (release)" >&2
     cargo build --release --quiet --example http_server
     cargo build --release --quiet -p ramen-benches --bin hyper_tokio
-    local accept label
+    # No pinning here: every server may use every core, and so does wrk.
+    local saved_wrk=("${WRK[@]}") saved_pin=("${PIN_SERVER[@]}") accept
+    WRK=(wrk -t2)
+    PIN_SERVER=(env)
     for accept in reuseport handoff; do
-        label="http_server --workers $WORKERS --accept $accept"
-        start_unpinned "$label" "$TMP/mc-$accept.out" \
+        measure_server "http_server --workers $WORKERS --accept $accept" "$TMP/mc-$accept.out" \
             target/release/examples/http_server --addr 127.0.0.1:0 --workers "$WORKERS" --accept "$accept"
-        measure_pids "$label" "http://$STARTED_ADDR/" "$STARTED_PID"
-        kill -TERM "$STARTED_PID"
-        wait "$STARTED_PID" || echo "$label exited with $?" >&2
     done
     nginx_multicore
-    start_unpinned "tokio multi_thread" "$TMP/mc-tokio.out" \
+    measure_server "hyper on tokio multi_thread ($WORKERS threads)" "$TMP/mc-tokio.out" \
         target/release/hyper_tokio --addr 127.0.0.1:0 --threads "$WORKERS"
-    measure_pids "hyper on tokio multi_thread ($WORKERS threads)" "http://$STARTED_ADDR/" "$STARTED_PID"
-    kill -TERM "$STARTED_PID"
-    wait "$STARTED_PID" || true
+    WRK=("${saved_wrk[@]}")
+    PIN_SERVER=("${saved_pin[@]}")
     print_http_table "GET / (5-byte body), $WORKERS workers each, wrk -t2 -c$CONNS -d${DURATION}s sharing the same $(nproc) cores with the servers (no pinning)"
 }
 

@@ -107,6 +107,21 @@ pub fn parse_i64(b: &[u8]) -> Option<i64> {
     s.parse().ok()
 }
 
+/// The optional `count` of `LPOP`/`RPOP`/`SPOP`/`ZPOPMIN` (argument 2):
+/// `Ok(None)` without one, `Err(())` after writing redis's error for a bad one.
+pub fn pop_count(cmd: Cmd, out: &mut Vec<u8>) -> Result<Option<usize>, ()> {
+    if cmd.len() != 3 {
+        return Ok(None);
+    }
+    match parse_i64(cmd.arg(2)) {
+        Some(c) if c >= 0 => Ok(Some(c as usize)),
+        _ => {
+            resp::error(out, "ERR value is out of range, must be positive");
+            Err(())
+        }
+    }
+}
+
 fn eq(a: &[u8], b: &str) -> bool {
     a.eq_ignore_ascii_case(b.as_bytes())
 }

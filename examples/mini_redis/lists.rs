@@ -68,13 +68,8 @@ fn push(db: &mut Db, cmd: Cmd, left: bool, now: Instant, out: &mut Vec<u8>) {
 /// `LPOP key` → one bulk (nil if none); `LPOP key count` → an array (nil
 /// array if the key does not exist).
 fn pop(db: &mut Db, cmd: Cmd, left: bool, now: Instant, out: &mut Vec<u8>) {
-    let count = if cmd.len() == 3 {
-        match parse_i64(cmd.arg(2)) {
-            Some(c) if c >= 0 => Some(c as usize),
-            _ => return resp::error(out, "ERR value is out of range, must be positive"),
-        }
-    } else {
-        None
+    let Ok(count) = super::commands::pop_count(cmd, out) else {
+        return;
     };
     let list = match db.value_mut(cmd.arg(1), now) {
         None => {

@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use super::commands::{Cmd, parse_i64, wrong_arity};
+use super::commands::{Cmd, pop_count, wrong_arity};
 use super::db::{Db, Value, WRONGTYPE};
 use super::resp;
 
@@ -74,13 +74,8 @@ fn error(out: &mut Vec<u8>) -> bool {
 
 /// `SPOP key` → a bulk (nil if none); `SPOP key count` → an array.
 fn spop(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) {
-    let count = if cmd.len() == 3 {
-        match parse_i64(cmd.arg(2)) {
-            Some(c) if c >= 0 => Some(c as usize),
-            _ => return resp::error(out, "ERR value is out of range, must be positive"),
-        }
-    } else {
-        None
+    let Ok(count) = pop_count(cmd, out) else {
+        return;
     };
     let mut picks = Vec::new();
     for _ in 0..count.unwrap_or(1) {

@@ -203,14 +203,10 @@ fn zadd(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) {
 
 /// `ZPOPMIN key [count]`: a flat array of member, score pairs.
 fn zpopmin(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) {
-    let count = if cmd.len() == 3 {
-        match super::commands::parse_i64(cmd.arg(2)) {
-            Some(c) if c >= 0 => c as usize,
-            _ => return resp::error(out, "ERR value is out of range, must be positive"),
-        }
-    } else {
-        1
+    let Ok(count) = super::commands::pop_count(cmd, out) else {
+        return;
     };
+    let count = count.unwrap_or(1);
     let popped: Vec<(Vec<u8>, f64)> = match db.value_mut(cmd.arg(1), now) {
         None => Vec::new(),
         Some(Value::ZSet(z)) => (0..count).map_while(|_| z.pop_min()).collect(),
