@@ -73,7 +73,7 @@
 //! | `time/sleep.rs`, `time/timeout.rs`, `time/interval.rs` | [`time::sleep`], [`time::timeout`], [`time::interval`] |
 //! | `time/clock.rs`, `time/instant.rs` | [`time::pause`], [`time::advance`], auto-advance; [`time::Instant`] |
 //! | `blocking.rs` | [`spawn_blocking`]: the bounded pool of OS threads, and its shutdown |
-//! | `sync/` | [`sync`]: `mpsc`, `oneshot`, `Mutex`, `Semaphore`, `Notify`, on one FIFO `wait_list.rs` |
+//! | `sync/` | [`sync`]: `mpsc` (bounded, unbounded, permits), `oneshot`, `broadcast`, `watch`, `Mutex`, `RwLock`, `Semaphore`, `Notify`, `Barrier`, `CancellationToken`, on one FIFO `wait_list.rs` |
 //! | `join.rs` | [`join!`], [`try_join!`]: several futures at once inside one task |
 //! | `select.rs` | [`select()`], [`select_all`], [`Either`]: the first to finish wins |
 //! | `select_macro.rs` | [`select!`]: branches with patterns, `if`, `else`, fair random start |
@@ -82,7 +82,7 @@
 //! | `task_set.rs` | [`JoinSet`]: many tasks, joined in completion order, aborted on drop |
 //! | `workers.rs` | [`workers`]: N threads, a runtime each (thread per core), pinning, first panic stops all |
 //! | `metrics.rs` | counters: polls, wakes, reactor waits, forced yields |
-//! | `diag/` | slow-poll detector, watchdog, stall explanation, trace recorder, ASCII timeline |
+//! | `diag/` | slow-poll detector, watchdog, stall explanation, trace recorder, ASCII timeline, the narrator (`explain.rs`), the offline HTML page (`html.rs`) |
 //! | `event_loop/timed.rs` | the loop's diagnostics hooks (timed polls, stall check), all cold |
 //! | `loom.rs` | std/loom switch for the model-checked parts |
 #![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
