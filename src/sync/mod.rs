@@ -31,8 +31,8 @@
 //!
 //! The types only use `crate::loom`'s `Arc`, `Mutex`, `RwLock` and atomics,
 //! so the loom models at the bottom of `mpsc.rs`, `oneshot.rs`, `notify.rs`,
-//! `broadcast.rs` and `watch.rs` check every interleaving of the
-//! cross-thread cases.
+//! `broadcast.rs`, `watch.rs`, `semaphore.rs`, `rwlock.rs`, `barrier.rs` and
+//! `cancellation_token.rs` check every interleaving of the cross-thread cases.
 //!
 //! | item | what it is |
 //! |---|---|
