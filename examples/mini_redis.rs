@@ -57,8 +57,8 @@
 //! | server | `INFO [server clients memory persistence stats replication commandstats keyspace all]`, `CONFIG GET/SET`, `COMMAND`, `CLIENT`, `HELLO 2`, `PING`, `ECHO` | `HELLO 3` is `-NOPROTO` (RESP2 only) |
 //! | protocol | arrays of bulk strings; inline commands with redis's quoting | array over 1M elements or bulk over 64 MiB: protocol error (redis: `INT_MAX`, 512 MiB) |
 //!
-//! Bounded on purpose, where redis is not: one reply is at most 64 MiB
-//! (`-ERR reply too large`, checked before it is built), and a client that
+//! Bounded on purpose, where redis is not (`mini_redis/bounds.rs`): one reply
+//! is at most 64 MiB (`-ERR reply too large`, checked before it is built), and a client that
 //! does not read its replies for `--write-timeout-secs` (10 s) is
 //! disconnected, so memory per connection stays bounded. A huge command is
 //! parsed incrementally as it arrives (`resp.rs`), never re-parsed per read.
@@ -77,6 +77,8 @@
 
 #[path = "mini_redis/admin.rs"]
 mod admin;
+#[path = "mini_redis/bounds.rs"]
+mod bounds;
 #[path = "mini_redis/commands.rs"]
 mod commands;
 #[path = "mini_redis/db.rs"]
@@ -106,11 +108,12 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use ramen::io::{AsyncReadExt, AsyncWriteExt};
+use ramen::io::AsyncReadExt;
 use ramen::net::{TcpListener, TcpStream};
 use ramen::sync::mpsc::Receiver;
 use ramen::{Either, select};
 
+use bounds::{close_lingering, is_keys, keys_in_chunks, write_within};
 use commands::{Cmd, Flow};
 use resp::Args;
 
@@ -311,38 +314,6 @@ async fn serve(stream: &mut TcpStream, server: &Server, conn: &mut Conn) -> io::
     }
 }
 
-/// After the last reply (QUIT, a protocol error): shut down the write side,
-/// then read and discard what the client still sends, for at most 2 s, so
-/// the kernel does not answer unread input with a reset that destroys the
-/// reply (the client must see `-ERR Protocol error`, not `ECONNRESET`).
-async fn close_lingering(stream: &mut TcpStream, buf: &mut [u8]) -> io::Result<()> {
-    stream.shutdown().await?;
-    let deadline = Instant::now() + Duration::from_secs(2);
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match ramen::time::timeout(left.min(Duration::from_millis(500)), stream.read(buf)).await {
-            Ok(Ok(n)) if n > 0 && !left.is_zero() => continue,
-            _ => return Ok(()),
-        }
-    }
-}
-
-/// Writes `buf`, or fails with `TimedOut` if the client has not taken it
-/// within `limit` (see [`WRITE_TIMEOUT`]).
-async fn write_within(stream: &mut TcpStream, buf: &[u8], limit: Duration) -> io::Result<()> {
-    match ramen::time::timeout(limit, stream.write_all(buf)).await {
-        Ok(done) => done,
-        Err(_) => Err(io::Error::new(
-            io::ErrorKind::TimedOut,
-            format!(
-                "did not read {} bytes of replies within {} s: disconnected",
-                buf.len(),
-                limit.as_secs()
-            ),
-        )),
-    }
-}
-
 /// Runs the complete commands at the start of `data`; returns the bytes used
 /// and whether to keep the connection.
 async fn run_batch(
@@ -391,37 +362,6 @@ async fn run_batch(
         out.clear();
     }
     Ok((pos, true))
-}
-
-/// `KEYS pattern` (not subscribed): answered by [`keys_in_chunks`].
-fn is_keys(cmd: Cmd) -> bool {
-    cmd.len() == 2 && cmd.arg(0).eq_ignore_ascii_case(b"KEYS")
-}
-
-/// Keys matched per chunk by `KEYS` before it yields.
-const KEYS_CHUNK: usize = 1024;
-
-/// `KEYS pattern`, matched `KEYS_CHUNK` keys at a time with a `yield_now`
-/// between chunks: with millions of keys, the other clients' commands run
-/// in between (redis blocks until `KEYS` is done). The keys are those live
-/// when it started; the matcher is linear per key (`glob.rs`).
-async fn keys_in_chunks(pattern: &[u8], server: &Server, now: Instant, out: &mut Vec<u8>) {
-    let glob = glob::Glob::new(pattern);
-    let keys = server.db.borrow().live_keys(now);
-    let mut hits: Vec<Vec<u8>> = Vec::new();
-    for (i, chunk) in keys.chunks(KEYS_CHUNK).enumerate() {
-        if i > 0 {
-            ramen::yield_now().await;
-        }
-        hits.extend(chunk.iter().filter(|k| glob.matches(k)).cloned());
-    }
-    if resp::refuse_if_too_big(out, hits.iter().map(|k| k.len() + 16).sum()) {
-        return;
-    }
-    resp::array_len(out, hits.len());
-    for k in &hits {
-        resp::bulk(out, Some(k));
-    }
 }
 
 /// [`dispatch`], timed and counted for `INFO stats` and `INFO commandstats`.
