@@ -31,6 +31,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use super::human;
 use super::trace::EventKind;
 
 /// Lines printed before the narrator goes quiet (and counts instead).
@@ -96,11 +97,7 @@ impl Narrator {
         if self.introduced.borrow_mut().insert(task) {
             label.clone()
         } else {
-            label
-                .split(" (spawned at")
-                .next()
-                .unwrap_or(label)
-                .to_string()
+            super::short_label(label).to_string()
         }
     }
 
@@ -257,16 +254,6 @@ impl Narrator {
                  RAMEN_EXPLAIN=N for more)"
             ));
         }
-    }
-}
-
-fn human(d: Duration) -> String {
-    if d >= Duration::from_secs(1) {
-        format!("{:.2} s", d.as_secs_f64())
-    } else if d >= Duration::from_millis(1) {
-        format!("{} ms", d.as_millis())
-    } else {
-        format!("{} µs", d.as_micros())
     }
 }
 

@@ -111,7 +111,7 @@ fn draw_rows(svg: &mut String, rec: &Recorder, rows: &[u64]) {
             svg,
             "<rect x=\"0\" y=\"{y}\" width=\"{w}\" height=\"{ROW_HEIGHT}\" fill=\"{shade}\"/>\
              <text x=\"4\" y=\"{ty}\">{}<title>{}</title></text>",
-            escape(&truncate(short_name(&name), 30)),
+            escape(&truncate(super::short_label(&name), 30)),
             escape(&name),
             w = LABEL_WIDTH + PLOT_WIDTH + 20.0,
             ty = y + 15.0
@@ -132,7 +132,7 @@ fn draw_axis(svg: &mut String, end: Duration, y: f64) {
             svg,
             "<line x1=\"{x}\" y1=\"{y}\" x2=\"{x}\" y2=\"{y2}\" stroke=\"#888\"/>\
              <text x=\"{x}\" y=\"{ty}\" text-anchor=\"middle\">{}</text>",
-            human(at),
+            precise(at),
             y2 = y + 4.0,
             ty = y + 16.0
         );
@@ -166,7 +166,7 @@ fn mark_for(
                 "<rect x=\"{x0:.2}\" y=\"{y}\" width=\"{:.2}\" height=\"16\" fill=\"{fill}\">\
                  <title>poll at {at_ms:.3} ms, {} → {outcome}</title></rect>",
                 (x1 - x0).max(1.0),
-                human(*dur)
+                precise(*dur)
             ))
         }
         EventKind::Wake { task, remote } => {
@@ -245,7 +245,7 @@ fn page(
          <span class=\"k\" style=\"background:#999\"></span>budget spent</p>\n",
         rec.labels.len(),
         rec.events.len(),
-        human(end)
+        precise(end)
     );
     if drawn < rec.events.len() && drawn >= MAX_MARKS {
         let _ = write!(
@@ -265,7 +265,7 @@ fn page(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(label),
             t.map_or(0, |t| t.polls),
-            human(t.map_or(Duration::ZERO, |t| t.busy)),
+            precise(t.map_or(Duration::ZERO, |t| t.busy)),
             t.map_or(0, |t| t.wakes),
             t.map_or(0, |t| t.remote_wakes),
             if t.is_some_and(|t| t.finished) {
@@ -279,7 +279,10 @@ fn page(
     out
 }
 
-fn human(d: Duration) -> String {
+/// Durations on the picture's axis and in its table: one decimal of a
+/// millisecond (polls of a few ms must stay distinguishable), unlike the
+/// whole milliseconds of `diag::human`.
+fn precise(d: Duration) -> String {
     if d >= Duration::from_secs(1) {
         format!("{:.2} s", d.as_secs_f64())
     } else if d >= Duration::from_millis(1) {
@@ -287,11 +290,6 @@ fn human(d: Duration) -> String {
     } else {
         format!("{} µs", d.as_micros())
     }
-}
-
-/// A task's label without its spawn site (the tooltip keeps the whole).
-fn short_name(label: &str) -> &str {
-    label.split(" (spawned at").next().unwrap_or(label)
 }
 
 fn truncate(s: &str, max: usize) -> String {

@@ -64,6 +64,25 @@ pub(crate) use stall::StallWatch;
 pub(crate) use trace::{EventKind, Recorder};
 pub(crate) use watchdog::Watchdog;
 
+/// A duration for people, as every diagnostic prints one: `2.01 s`,
+/// `153 ms`, `40 µs`.
+pub(crate) fn human(d: Duration) -> String {
+    if d >= Duration::from_secs(1) {
+        format!("{:.2} s", d.as_secs_f64())
+    } else if d >= Duration::from_millis(1) {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{} µs", d.as_micros())
+    }
+}
+
+/// A task's label without its spawn site: `task 3 'call 2'` from
+/// `task 3 'call 2' (spawned at x.rs:1:1)` (pictures and narration name the
+/// place once, or not at all).
+pub(crate) fn short_label(label: &str) -> &str {
+    label.split(" (spawned at").next().unwrap_or(label)
+}
+
 /// A replacement clock for the recorder: returns the time since the runtime
 /// started. Tests use it to make timelines deterministic.
 pub(crate) type ClockFn = Rc<dyn Fn() -> Duration>;

@@ -77,7 +77,7 @@ impl SlowPolls {
             "ramen: slow poll: {name} held the thread for {}, blocking {ready} ready task{} and \
              {due_timers} due timer{}; call yield_now() in long loops or move the work to \
              spawn_blocking",
-            human(held),
+            super::human(held),
             if ready == 1 { "" } else { "s" },
             if due_timers == 1 { "" } else { "s" },
         );
@@ -87,14 +87,5 @@ impl SlowPolls {
             ));
         }
         Some(line)
-    }
-}
-
-/// `2.01 s`, `153 ms`.
-pub(crate) fn human(d: Duration) -> String {
-    if d >= Duration::from_secs(1) {
-        format!("{:.2} s", d.as_secs_f64())
-    } else {
-        format!("{} ms", d.as_millis())
     }
 }

@@ -52,7 +52,7 @@ impl StallWatch {
              no timer, no I/O waiter, no blocking job):",
             stuck.len(),
             if stuck.len() == 1 { "" } else { "s" },
-            super::slow_poll::human(self.grace),
+            super::human(self.grace),
         );
         for s in stuck {
             let why = if s.outside_wakers == 0 {
