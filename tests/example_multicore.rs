@@ -3,22 +3,13 @@
 //! shared-map mode waits for a lock. (Throughput is a lesson, not a test:
 //! it depends on how many cores are free.) `cargo test` builds the example.
 
+mod example_bin;
+
 use std::process::Command;
 
 #[test]
 fn the_three_modes_count_every_request_and_only_sharing_waits_for_the_lock() {
-    let exe = std::env::current_exe().unwrap();
-    let mut dir = exe.parent().unwrap().to_path_buf();
-    if dir.ends_with("deps") {
-        dir.pop();
-    }
-    let bin = dir.join("examples").join("multicore");
-    assert!(
-        bin.exists(),
-        "{} not built: run through `cargo test`",
-        bin.display()
-    );
-    let out = Command::new(bin)
+    let out = Command::new(example_bin::example_binary("multicore"))
         .args(["--requests", "2000", "--workers", "2", "--cpu-us", "5"])
         .output()
         .unwrap();

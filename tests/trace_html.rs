@@ -5,23 +5,12 @@
 //!
 //! The example binary is built by `cargo test` into `target/<profile>/examples/`.
 
+mod example_bin;
+
 use std::path::PathBuf;
 use std::process::Command;
 
-fn example_binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("current_exe");
-    let mut dir = exe.parent().expect("test binary directory").to_path_buf();
-    if dir.ends_with("deps") {
-        dir.pop();
-    }
-    let bin = dir.join("examples").join(name);
-    assert!(
-        bin.exists(),
-        "{} not found: run through `cargo test` (it builds the examples)",
-        bin.display()
-    );
-    bin
-}
+use example_bin::example_binary;
 
 fn scratch_dir(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ramen-trace-{tag}-{}", std::process::id()));

@@ -4,6 +4,9 @@
 
 #![allow(dead_code)] // each test file uses a different part
 
+#[path = "../example_bin/mod.rs"]
+mod example_bin;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -11,10 +14,9 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// `target/<profile>/examples/http_server`, found from this test's own path
-/// (`target/<profile>/deps/<test>-<hash>`), as `tests/examples_waiting.rs` does.
+/// `target/<profile>/examples/http_server` (see `tests/example_bin/mod.rs`).
 pub fn example_binary() -> PathBuf {
-    example_binary_named("http_server")
+    example_bin::example_binary("http_server")
 }
 
 /// `target/<profile>/examples/<name>`.

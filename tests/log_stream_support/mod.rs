@@ -5,6 +5,9 @@
 
 use std::path::PathBuf;
 
+#[path = "../example_bin/mod.rs"]
+mod example_bin;
+
 #[path = "../../examples/log_stream/broker.rs"]
 pub mod broker;
 #[path = "../../examples/log_stream/consumer.rs"]
@@ -34,19 +37,7 @@ impl Drop for TempDir {
     }
 }
 
-/// `target/<profile>/examples/log_stream`, found from this test's own path
-/// (`target/<profile>/deps/<test>-<hash>`); `cargo test` builds examples.
+/// `target/<profile>/examples/log_stream` (see `tests/example_bin/mod.rs`).
 pub fn example_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let mut bin = exe.parent().unwrap().to_path_buf();
-    if bin.ends_with("deps") {
-        bin.pop();
-    }
-    let bin = bin.join("examples").join("log_stream");
-    assert!(
-        bin.exists(),
-        "{} not built: run `cargo test` (it builds examples)",
-        bin.display()
-    );
-    bin
+    example_bin::example_binary("log_stream")
 }

@@ -3,28 +3,18 @@
 //! and a tiny blocking RESP client over `std::net`.
 #![allow(dead_code)]
 
+#[path = "../example_bin/mod.rs"]
+mod example_bin;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// `target/<profile>/examples/<name>`, found from this test's own path
-/// (`target/<profile>/deps/<test>-<hash>`); `cargo test` builds examples.
+/// `target/<profile>/examples/<name>` (see `tests/example_bin/mod.rs`).
 pub fn example_binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("current_exe");
-    let mut dir = exe.parent().expect("test binary directory").to_path_buf();
-    if dir.ends_with("deps") {
-        dir.pop();
-    }
-    let bin = dir.join("examples").join(name);
-    assert!(
-        bin.exists(),
-        "example binary {} not found: run with `cargo test` (it builds the examples), \
-         or run `cargo build --examples` first",
-        bin.display()
-    );
-    bin
+    example_bin::example_binary(name)
 }
 
 /// A running `mini_redis`; killed (by its PID) when dropped.
