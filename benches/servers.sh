@@ -130,39 +130,53 @@ measure_server() {
     wait "$STARTED_PID" || echo "$label exited with $?" >&2
 }
 
-# measure_nginx: when nginx is installed, measures it (one worker, no master,
-# no access log, `return 200 "hello"` for `/`), pinned to CPU 0.
+# measure_nginx [N]: when nginx is installed, measures it with no access log
+# and `return 200 "hello"` for `/`, started with "${PIN_SERVER[@]}". N = 1
+# (default): one worker and no master, the closest match to one event loop.
+# N > 1: a master and N workers on a `reuseport` listener; the CPU counted is
+# the master's and every worker's.
 measure_nginx() {
     have nginx || return 0
-    local port pid
+    local n=${1:-1}
+    local port pid label dir="$TMP/nginx-$n" master="master_process off;" reuse=""
+    if [ "$n" -gt 1 ]; then
+        master=""
+        reuse=" reuseport"
+    fi
     port=$(free_port)
-    mkdir -p "$TMP/nginx"
-    cat >"$TMP/nginx.conf" <<EOF
-worker_processes 1;
+    mkdir -p "$dir"
+    cat >"$dir.conf" <<EOF
+worker_processes $n;
 daemon off;
-master_process off;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log;
+$master
+pid $dir/nginx.pid;
+error_log $dir/error.log;
 events { worker_connections 4096; }
 http {
     access_log off;
-    client_body_temp_path $TMP/nginx/body;
-    proxy_temp_path $TMP/nginx/proxy;
-    fastcgi_temp_path $TMP/nginx/fastcgi;
-    uwsgi_temp_path $TMP/nginx/uwsgi;
-    scgi_temp_path $TMP/nginx/scgi;
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
     default_type text/plain;
     server {
-        listen 127.0.0.1:$port;
+        listen 127.0.0.1:$port$reuse;
         location = / { return 200 "hello"; }
     }
 }
 EOF
-    taskset -c 0 nginx -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx.conf" &
+    "${PIN_SERVER[@]}" nginx -p "$dir" -e "$dir/error.log" -c "$dir.conf" &
     pid=$!
     PIDS+=("$pid")
     wait_port "$port"
-    measure "nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')" "http://127.0.0.1:$port/" "$pid"
+    label="nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')"
+    if [ "$n" -gt 1 ]; then
+        sleep 0.3 # the workers start after the master listens
+        label+=" worker_processes $n"
+    fi
+    # shellcheck disable=SC2046
+    measure "$label" "http://127.0.0.1:$port/" "$pid" $(pgrep -P "$pid")
     kill -QUIT "$pid" # graceful stop
     wait "$pid" || true
 }
@@ -237,45 +251,6 @@ bench_hyper() {
 # (`measure` with several PIDs).
 WORKERS=${WORKERS:-2}
 
-# nginx_multicore: nginx with a master and WORKERS worker processes.
-nginx_multicore() {
-    have nginx || return 0
-    local port pid workers dir="$TMP/nginx-mc"
-    port=$(free_port)
-    mkdir -p "$dir"
-    cat >"$dir.conf" <<EOF
-worker_processes $WORKERS;
-daemon off;
-pid $dir/nginx.pid;
-error_log $dir/error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $dir/body;
-    proxy_temp_path $dir/proxy;
-    fastcgi_temp_path $dir/fastcgi;
-    uwsgi_temp_path $dir/uwsgi;
-    scgi_temp_path $dir/scgi;
-    default_type text/plain;
-    server {
-        listen 127.0.0.1:$port reuseport;
-        location = / { return 200 "hello"; }
-    }
-}
-EOF
-    nginx -p "$dir" -e "$dir/error.log" -c "$dir.conf" &
-    pid=$!
-    PIDS+=("$pid")
-    wait_port "$port"
-    sleep 0.3
-    workers=$(pgrep -P "$pid" | tr '\n' ' ')
-    # shellcheck disable=SC2086
-    measure "nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') worker_processes $WORKERS" \
-        "http://127.0.0.1:$port/" "$pid" $workers
-    kill -QUIT "$pid"
-    wait "$pid" || true
-}
-
 bench_multicore() {
     if ! have wrk; then
         echo "bench_multicore: wrk is not installed; skipped (apt-get install wrk)"
@@ -292,7 +267,7 @@ bench_multicore() {
         measure_server "http_server --workers $WORKERS --accept $accept" "$TMP/mc-$accept.out" \
             target/release/examples/http_server --addr 127.0.0.1:0 --workers "$WORKERS" --accept "$accept"
     done
-    nginx_multicore
+    measure_nginx "$WORKERS"
     measure_server "hyper on tokio multi_thread ($WORKERS threads)" "$TMP/mc-tokio.out" \
         target/release/hyper_tokio --addr 127.0.0.1:0 --threads "$WORKERS"
     WRK=("${saved_wrk[@]}")
