@@ -61,17 +61,19 @@
 //! ## ① `spawn`: a task is created and queued
 //!
 //! [`spawn`](crate::spawn) (`spawn.rs`) finds this thread's runtime through
-//! the thread-local in `context.rs` (`context::with_current`) and calls
-//! `Core::spawn` (`event_loop.rs`). That:
-//! - takes a task id (`Core::next_id`) and a free slot in the task slab;
-//! - makes the task's [`Waker`](std::task::Waker) target, a small thread-safe
-//!   `Header` (`waker.rs`), with `Header::new_scheduled`: its `SCHEDULED` bit
-//!   is already set, because the task is about to be queued;
-//! - wraps the future in a `TaskCell` (`task.rs`) — one allocation holding the
+//! the thread-local in `rt/context.rs` (`context::with_current`) and calls
+//! `Core::spawn` (`rt/event_loop.rs`). That:
+//! - takes a task id (`Core::next_id`);
+//! - makes the task's one allocation with `raw::allocate` (`rt/task/raw.rs`):
+//!   a block holding the thread-safe `Header` (the state word a
+//!   [`Waker`](std::task::Waker) touches, `rt/task/state.rs`), then the
 //!   future, later its output, and the waker of whoever awaits the
-//!   [`JoinHandle`](crate::JoinHandle);
-//! - pushes the task's `TaskRef` (slot + id) with `RunQueue::push`
-//!   (`run_queue.rs`).
+//!   [`JoinHandle`](crate::JoinHandle). Its state starts as
+//!   `SCHEDULED | HANDLE` with three references: the task list's, the
+//!   handle's, and the queue entry's;
+//! - adds it to the task list (`TaskList::insert`, `rt/task_list.rs`) and
+//!   pushes a `TaskRef` (a counted pointer to the block) with
+//!   `RunQueue::push` (`rt/run_queue.rs`).
 //!
 //! Nothing has run yet: the spawning code continues until it reaches an
 //! `.await` that is not ready (here `listener.accept()`).
@@ -79,18 +81,19 @@
 //! ## ② The loop polls the task
 //!
 //! [`block_on`](crate::block_on) (`runtime.rs`) runs `Core::run`
-//! (`event_loop.rs`): pop a `TaskRef` with `RunQueue::pop` and poll it, up to
+//! (`rt/event_loop.rs`): pop a `TaskRef` with `RunQueue::pop` and poll it, up to
 //! a budget of [`DEFAULT_BUDGET`](crate::DEFAULT_BUDGET) polls, then one
 //! `Core::turn` (I/O, timers, wakes from other threads), and again.
 //! `Core::run_task` polls one task:
-//! - it looks the slot up and checks the id (a stale entry is skipped);
-//! - `Header::begin_poll` clears `SCHEDULED` — from now on a wake puts the
-//!   task back in the queue, even a wake that happens *during* this poll;
-//! - `waker_ref` (`waker.rs`) makes a [`Waker`](std::task::Waker) that
-//!   points at the header, through ramen's own `RawWakerVTable` — no
+//! - an entry for a task that already completed is skipped (`TaskRef::is_complete`);
+//! - `waker_ref` (`rt/waker.rs`) makes a [`Waker`](std::task::Waker) that
+//!   points at the block's header, through ramen's own `RawWakerVTable` — no
 //!   allocation, no reference count taken;
-//! - `Runnable::run` (`TaskCell::run`, `task.rs`) polls the future inside
-//!   `catch_unwind`, with a [`Context`](std::task::Context) holding that waker.
+//! - `TaskRef::poll` → `State::begin_poll` turns `SCHEDULED` into `RUNNING` —
+//!   from now on a wake puts the task back in the queue, even a wake that
+//!   happens *during* this poll — and calls the block's vtable: `raw::poll`
+//!   polls the future inside `catch_unwind`, with a
+//!   [`Context`](std::task::Context) holding that waker.
 //!
 //! The task connects (the same machinery, on the socket's *writable* side),
 //! then reaches `stream.read(&mut buf).await`.
@@ -112,13 +115,14 @@
 //! 3. `Reactor::clear_readiness`: not readable until the kernel says so;
 //! 4. `Reactor::poll_ready` again: no readiness, so it stores
 //!    `cx.waker().clone()` in the source's list of read waiters (the clone is
-//!    `clone_waker` in `waker.rs`: one more reference to the `Header`) and
-//!    returns `Pending`.
+//!    `clone_waker` in `rt/waker.rs`: one more reference in the block's state
+//!    word) and returns `Pending`.
 //!
 //! `Pending` travels up through `Read::poll`, the `async` block, and
-//! `TaskCell::run`. `Core::run_task` returns. The task is now in **no queue
-//! at all**: it sits in the slab, and the only way back is the waker in the
-//! reactor. (A future that returns `Pending` without leaving its waker
+//! `raw::poll`. `Core::run_task` calls `TaskRef::end_poll` (`State::end_poll`:
+//! clear `RUNNING`, give back the entry's reference) and returns. The task is
+//! now in **no queue at all**: it sits in the task list, and the only way
+//! back is the waker in the reactor. (A future that returns `Pending` without leaving its waker
 //! anywhere is never polled again: `examples/lost_wakeup.rs` shows that, and
 //! the stall explanation in `diag/stall.rs` that names it.)
 //!
@@ -164,26 +168,31 @@
 //! - sets `READABLE` in the source's readiness and takes every waker out of
 //!   its list of read waiters (here just one: task 2's);
 //! - after releasing its borrows (a waker may run any code), calls
-//!   [`Waker::wake`](std::task::Waker::wake) → `wake` in `waker.rs` →
-//!   `Header::schedule`:
-//!   - `fetch_or(SCHEDULED)`: the bit was clear (cleared by `begin_poll` in ②),
-//!     so this wake owns the task's single queue slot;
-//!   - this thread runs the task's runtime (`context::current_id` matches the
-//!     header's), so the local path: `Core::schedule_local` → `RunQueue::push`.
+//!   [`Waker::wake`](std::task::Waker::wake) → `wake` in `rt/waker.rs`:
+//!   - `State::schedule_by_val`: `SCHEDULED` was clear (cleared by
+//!     `begin_poll` in ②), so one compare-exchange sets it and this wake owns
+//!     the task's single queue entry — the waker's reference becomes the
+//!     entry's;
+//!   - `schedule`: this thread runs the task's runtime (`context::current_id`
+//!     matches the inbox's), so the local path: `Core::schedule_local` →
+//!     `RunQueue::push`.
 //!     No lock, no syscall. (From another thread — a `spawn_blocking` job, a
 //!     channel sender — it would be `Inbox::push`, plus `Poller::notify` if the
 //!     loop is parked.)
 //!
 //! ## ⑦ Polled again: `Ready`
 //!
-//! `Core::run` pops the task; `Core::run_task` → `Header::begin_poll` →
-//! `TaskCell::run` resumes the `async` block exactly where it stopped, inside
+//! `Core::run` pops the task; `Core::run_task` → `TaskRef::poll` →
+//! `raw::poll` resumes the `async` block exactly where it stopped, inside
 //! `Read::poll` → `TcpStream::poll_read` → `IoSource::poll_io`:
 //! `Reactor::poll_ready` sees `READABLE` → `read(2)` returns 5 →
 //! `Poll::Ready(Ok(5))`. The `.await` produces `5` and the task runs on. When
-//! it returns, `TaskCell::finish` stores the output, `Header::complete` makes
-//! every later wake a no-op, and the [`JoinHandle`](crate::JoinHandle)'s
-//! waker is woken: the block_on future gets `b"hello"`.
+//! it returns, `raw::finish` drops the future, `State::complete` makes every
+//! later wake a no-op, the output is stored in the block, and the
+//! [`JoinHandle`](crate::JoinHandle)'s waker is woken: the block_on future
+//! gets `b"hello"`. `TaskList::remove` and the popped entry give back their
+//! references; the handle's read (`raw::read_output`) and drop give back
+//! the last, which frees the block.
 //!
 //! ## What it cost
 //! Two `read(2)` calls (one `EAGAIN`), a share of one `epoll_wait`, and no

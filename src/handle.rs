@@ -165,7 +165,7 @@ impl Handle {
             // On the runtime thread, inside its loop.
             let slot = unrun.take();
             let task = remote::Remote::new(make(), slot.clone());
-            let spawned = context::with_current(|core| core.spawn(task, None, location));
+            let spawned = context::with_current(|core| core.spawn(task, (), location));
             if let Some(local) = spawned {
                 slot.set_id(local.id());
             }
@@ -200,7 +200,7 @@ where
         // On the runtime thread, inside its loop. Without a runtime (never
         // in practice; in loom models always) the request is dropped with
         // `task`, which cancels the handle.
-        let spawned = context::with_current(|core| core.spawn(task, None, location));
+        let spawned = context::with_current(|core| core.spawn(task, (), location));
         if let Some(local) = spawned {
             id_slot.set_id(local.id());
         }

@@ -47,15 +47,20 @@
 //! | `guide.rs` | [`guide`]: one `TcpStream::read` followed from `spawn` to `Ready`, naming every function on the way |
 //! | `runtime.rs` | [`Runtime`], [`block_on`]: create, run, drop |
 //! | `builder.rs` | [`Builder`]: budget, blocking pool size, with the reasons for each default |
-//! | `event_loop.rs` | the loop above: `Core::run`, `Core::run_task`, `Core::turn` |
-//! | `run_queue.rs` | the FIFO of ready tasks |
+//! | `rt/` | **the core**, read in this order: |
+//! | `rt/event_loop.rs` | the loop above: `Core::run`, `Core::run_task`, `Core::turn` |
+//! | `rt/task/raw.rs` | a task's one allocation: header, future → output, vtable; its layout drawn |
+//! | `rt/task/state.rs` | the task's state word: six flags and a reference count, each transition named |
+//! | `rt/task/mod.rs` | `TaskRef`, the counted pointer to a task; the lifecycle step by step |
+//! | `rt/task/join_handle.rs`, `rt/task/join_error.rs` | [`JoinHandle`], [`JoinError`] |
+//! | `rt/waker.rs` | the hand-written `RawWakerVTable` over a task pointer |
+//! | `rt/run_queue.rs`, `rt/task_list.rs` | the FIFO of ready tasks; every live task (for shutdown) |
+//! | `rt/inbox.rs` | wakes from other threads, and how the sleeping loop is woken |
+//! | `rt/context.rs` | "which runtime runs on this thread" (a thread-local) |
 //! | `spawn.rs` | [`spawn`], [`TaskBuilder`], [`Spawner`] (`LocalSpawn`), [`yield_now`] |
-//! | `task.rs` | a task's cell (future → output), [`JoinHandle`], [`JoinError`]; [`task`] re-exports tokio's `task::` names |
+//! | `task.rs` | [`task`]: tokio's `task::` names in one place |
 //! | `coop.rs` | the per-task cooperative budget: ready resources still yield; [`task::unconstrained`] |
-//! | `waker.rs` | the hand-written `RawWakerVTable` and the task's atomic wake state |
-//! | `inbox.rs` | wakes from other threads, and how the sleeping loop is woken |
 //! | `handle.rs`, `handle/remote.rs` | [`Handle`]: spawn onto a runtime from any thread; the `Send` [`RemoteJoinHandle`] |
-//! | `context.rs` | "which runtime runs on this thread" (a thread-local) |
 //! | `reactor.rs` | epoll/kqueue through `polling`: sources, readiness, `wait` |
 //! | `io/fd.rs`, `io/async_fd.rs` | the fd registration every socket uses (deregistered before close, many waiters), [`io::AsyncFd`] |
 //! | `io/traits.rs`, `io/ext.rs` | [`io::AsyncRead`] / [`io::AsyncWrite`] and their `.await` forms |
@@ -83,21 +88,18 @@
 //! | `workers.rs` | [`workers`]: N threads, a runtime each (thread per core), pinning, first panic stops all |
 //! | `metrics.rs` | counters: polls, wakes, reactor waits, forced yields |
 //! | `diag/` | slow-poll detector, watchdog, stall explanation, trace recorder, ASCII timeline, the narrator (`explain.rs`), the offline HTML page (`html.rs`) |
-//! | `event_loop/timed.rs` | the loop's diagnostics hooks (timed polls, stall check), all cold |
+//! | `rt/event_loop/timed.rs` | the loop's diagnostics hooks (timed polls, stall check), all cold |
 //! | `loom.rs` | std/loom switch for the model-checked parts |
 #![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod blocking;
 mod builder;
-mod context;
 mod coop;
 mod diag;
-mod event_loop;
 pub mod fs;
 pub mod guide;
 mod handle;
-mod inbox;
 pub mod io;
 mod join;
 mod loom;
@@ -105,7 +107,7 @@ mod metrics;
 pub mod net;
 pub mod process;
 mod reactor;
-mod run_queue;
+mod rt;
 mod runtime;
 mod select;
 mod select_macro;
@@ -119,8 +121,10 @@ pub mod task;
 mod task_set;
 pub mod time;
 mod timers;
-mod waker;
 mod workers;
+
+// Short paths to the core's modules for the rest of the crate.
+use rt::{context, event_loop, inbox, waker};
 
 pub use blocking::spawn_blocking;
 /// The README's code, compiled and run as a doctest so it cannot rot.

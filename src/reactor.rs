@@ -144,7 +144,7 @@ pub(crate) enum ReactorNote {
 }
 
 fn task_of(waker: &Waker) -> Option<u64> {
-    crate::waker::header_of(waker).map(|h| h.task.id)
+    crate::waker::header_of(waker).map(|h| h.id)
 }
 
 impl Reactor {

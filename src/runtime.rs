@@ -95,7 +95,7 @@ impl Runtime {
     where
         F: Future + 'static,
     {
-        self.core.spawn(future, None, Location::caller())
+        self.core.spawn(future, (), Location::caller())
     }
 
     /// A cloneable handle that spawns onto this runtime from anywhere on its

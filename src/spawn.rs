@@ -10,9 +10,9 @@ use std::task::{Context, Poll};
 
 use futures_task::{FutureObj, LocalFutureObj, LocalSpawn, Spawn, SpawnError};
 
-use crate::context;
-use crate::event_loop::Core;
-use crate::task::JoinHandle;
+use crate::rt::context;
+use crate::rt::event_loop::Core;
+use crate::rt::task::JoinHandle;
 
 const OUTSIDE: &str = "ramen::spawn called outside a ramen runtime: there is no event loop on \
                        this thread to run the task; call it inside ramen::block_on(async { ... }) \
@@ -43,7 +43,7 @@ where
     F: Future + 'static,
 {
     let location = Location::caller();
-    match context::with_current(|core| core.spawn(future, None, location)) {
+    match context::with_current(|core| core.spawn(future, (), location)) {
         Some(handle) => handle,
         None => panic!("{OUTSIDE}"),
     }
@@ -84,10 +84,11 @@ impl TaskBuilder {
         F: Future + 'static,
     {
         let location = Location::caller();
-        match context::with_current(|core| core.spawn(future, self.name, location)) {
-            Some(handle) => handle,
-            None => panic!("{OUTSIDE}"),
-        }
+        let spawned = context::with_current(|core| match self.name {
+            Some(name) => core.spawn(future, name, location),
+            None => core.spawn(future, (), location),
+        });
+        spawned.unwrap_or_else(|| panic!("{OUTSIDE}"))
     }
 }
 
@@ -107,12 +108,13 @@ impl Spawner {
         Spawner { core }
     }
 
+    #[track_caller]
     fn spawn_obj_inner<F: Future<Output = ()> + 'static>(
         &self,
         future: F,
     ) -> Result<(), SpawnError> {
         let core = self.core.upgrade().ok_or_else(SpawnError::shutdown)?;
-        drop(core.spawn(future, None, Location::caller()));
+        drop(core.spawn(future, (), Location::caller()));
         Ok(())
     }
 }
@@ -126,6 +128,7 @@ pub fn spawner() -> Spawner {
 }
 
 impl LocalSpawn for Spawner {
+    #[track_caller]
     fn spawn_local_obj(&self, future: LocalFutureObj<'static, ()>) -> Result<(), SpawnError> {
         self.spawn_obj_inner(future)
     }
@@ -139,6 +142,7 @@ impl LocalSpawn for Spawner {
 }
 
 impl Spawn for Spawner {
+    #[track_caller]
     fn spawn_obj(&self, future: FutureObj<'static, ()>) -> Result<(), SpawnError> {
         self.spawn_obj_inner(future)
     }

@@ -71,7 +71,7 @@ impl Timers {
         if self.narrating.get() {
             if let Some(h) = crate::waker::header_of(&waker) {
                 let left = deadline.saturating_duration_since(self.clock.now());
-                self.notes.borrow_mut().push((h.task.id, left));
+                self.notes.borrow_mut().push((h.id, left));
             }
         }
         self.map.borrow_mut().insert((deadline, id), waker);
@@ -112,7 +112,7 @@ impl Timers {
     pub(crate) fn next_task(&self) -> Option<u64> {
         let map = self.map.borrow();
         let (_, waker) = map.iter().next()?;
-        crate::waker::header_of(waker).map(|h| h.task.id)
+        crate::waker::header_of(waker).map(|h| h.id)
     }
 
     /// How long the idle loop may wait for I/O, and whether it should then

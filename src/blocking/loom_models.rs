@@ -9,8 +9,8 @@ use std::pin::Pin;
 use super::*;
 use crate::inbox::{Inbox, NoopUnpark, Sleep, Unpark};
 use crate::loom::{AtomicUsize, Ordering};
-use crate::run_queue::TaskRef;
-use crate::waker::{Header, waker_ref};
+use crate::rt::task::TestTask;
+use crate::waker::waker_ref;
 
 struct LoomUnpark(Arc<loom::sync::Notify>);
 impl Unpark for LoomUnpark {
@@ -43,17 +43,19 @@ fn blocking_result_wakes_joiner() {
             Box::new(LoomUnpark(notify.clone())),
             Box::new(NoopUnpark),
         ));
-        let header = Arc::new(Header::new_scheduled(
-            TaskRef { key: 0, id: 1 },
-            inbox.clone(),
-        ));
+        let (task, first) = TestTask::queued(&inbox, 1);
+        let mut entry = Some(first);
         let pool = Pool::with_limits(1, Duration::from_secs(1));
         let mut handle = pool.spawn(7, || 42);
         let result = loop {
-            header.begin_poll();
-            let waker = waker_ref(&header);
+            let popped = entry.take().expect("one entry per poll");
+            popped.header().state.begin_poll();
+            let waker = waker_ref(&popped);
             let mut cx = Context::from_waker(&waker);
-            if let Poll::Ready(result) = Pin::new(&mut handle).poll(&mut cx) {
+            let poll = Pin::new(&mut handle).poll(&mut cx);
+            drop(waker);
+            popped.end_poll();
+            if let Poll::Ready(result) = poll {
                 break result;
             }
             let mut woken = Vec::new();
@@ -67,7 +69,11 @@ fn blocking_result_wakes_joiner() {
                     inbox.unparked();
                 }
             }
-            assert_eq!(woken, [header.task], "queued once, for this task");
+            assert!(
+                woken.len() == 1 && woken[0].ptr_eq(&task.0),
+                "queued once, for this task: {woken:?}"
+            );
+            entry = woken.pop();
         };
         assert_eq!(result.unwrap(), 42);
         // A paused clock's loop reads this once woken: it must be 0 by then,

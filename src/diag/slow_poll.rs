@@ -19,7 +19,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::task::TaskMeta;
+use crate::rt::task::TaskMeta;
 
 const REPEAT_EVERY: Duration = Duration::from_secs(10);
 
@@ -42,7 +42,7 @@ impl SlowPolls {
     /// future).
     pub(crate) fn check(
         &self,
-        who: Option<&TaskMeta>,
+        who: Option<&TaskMeta<'_>>,
         id: u64,
         held: Duration,
         ready: usize,

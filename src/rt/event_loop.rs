@@ -4,8 +4,8 @@
 //! it polls tasks that cannot progress, burns a core while everything waits,
 //! and never notices a socket becoming readable.
 //!
-//! **What this file does:** the loop drawn in `lib.rs`. Tasks live in a
-//! `Slab` (`Core::tasks`); only *woken* tasks are in the [`RunQueue`]; when
+//! **What this file does:** the loop drawn in `lib.rs`. Every live task is
+//! in the [`TaskList`]; only *woken* tasks are in the [`RunQueue`]; when
 //! none are left (or the budget is spent) the loop asks the [`Reactor`] to wait
 //! for I/O until the next timer deadline, fires due timers, moves remote wakes
 //! from the [`Inbox`] into the run queue, and releases the tasks that called
@@ -14,7 +14,9 @@
 //! # Invariants
 //! - Only this thread touches `Core`: it is reached through `Rc` and the
 //!   thread-local in `context.rs`, never from a waker.
-//! - A task is polled only via a [`TaskRef`] whose id matches its slot.
+//! - A task is polled only through a queue entry (a [`TaskRef`] owning a
+//!   reference), only while its state says `SCHEDULED`, and never after
+//!   `COMPLETE` (a stale entry is skipped and released).
 //! - When a `Runtime` drops, every task's future is dropped here, on this
 //!   thread — also tasks that destructors spawn meanwhile, which the drain
 //!   loop in `cancel_all` takes in later batches (never a nested call).
@@ -29,22 +31,20 @@ use std::sync::atomic::{AtomicUsize, Ordering as StdOrdering};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use slab::Slab;
-
+use super::inbox::{Inbox, Sleep, ThreadUnpark};
+use super::run_queue::RunQueue;
+use super::task::raw::{self, Spawned, TaskName};
+use super::task::state::{HANDLE, SCHEDULED};
+use super::task::{JoinHandle, TaskRef};
+use super::task_list::TaskList;
+use super::waker::waker_ref;
 use crate::builder::Config;
 use crate::diag::{Diag, EventKind};
-use crate::inbox::{Inbox, Sleep, ThreadUnpark};
 use crate::loom::Arc;
 use crate::reactor::Reactor;
-use crate::run_queue::{RunQueue, TaskRef};
-use crate::task::{JoinHandle, Runnable, TaskCell, TaskMeta};
 use crate::timers::Timers;
-use crate::waker::{Header, waker_ref};
 
 mod timed;
-
-/// Slab key reserved for the `block_on` future (never a slab index).
-const MAIN_KEY: usize = usize::MAX;
 
 /// Runtime ids start at 1: 0 means "no runtime" in `context.rs`.
 static NEXT_RUNTIME_ID: AtomicUsize = AtomicUsize::new(1);
@@ -53,7 +53,8 @@ static NEXT_RUNTIME_ID: AtomicUsize = AtomicUsize::new(1);
 pub(crate) struct Core {
     id: usize,
     pub(crate) config: Config,
-    tasks: RefCell<Slab<Rc<dyn Runnable>>>,
+    /// Every live task (holds one reference each until it completes).
+    tasks: TaskList,
     run_queue: RunQueue,
     /// Wakers of tasks that called `yield_now`: released after the next reactor turn.
     deferred: RefCell<Vec<Waker>>,
@@ -66,8 +67,6 @@ pub(crate) struct Core {
     next_task_id: Cell<u64>,
     phase: Cell<Phase>,
     remote_buf: RefCell<Vec<TaskRef>>,
-    /// Headers of finished tasks, reused by `spawn` (see `recycle_header`).
-    header_pool: RefCell<Vec<Arc<Header>>>,
     /// The `spawn_blocking` pool, created by the first call (see `blocking.rs`).
     pub(crate) blocking: std::cell::OnceCell<crate::blocking::Pool>,
     pub(crate) metrics: crate::metrics::Counters,
@@ -94,7 +93,7 @@ impl Core {
             weak_self: weak_self.clone(),
             id,
             config,
-            tasks: RefCell::new(Slab::new()),
+            tasks: TaskList::default(),
             run_queue: RunQueue::default(),
             deferred: RefCell::new(Vec::new()),
             deferred_tasks: RefCell::new(Vec::new()),
@@ -104,7 +103,6 @@ impl Core {
             next_task_id: Cell::new(1),
             phase: Cell::new(Phase::Running),
             remote_buf: RefCell::new(Vec::new()),
-            header_pool: RefCell::new(Vec::new()),
             blocking: std::cell::OnceCell::new(),
             metrics: Default::default(),
             diag,
@@ -117,7 +115,7 @@ impl Core {
     }
 
     pub(crate) fn live_tasks(&self) -> usize {
-        self.tasks.borrow().len()
+        self.tasks.len()
     }
 
     /// The loop: runs until `future` (the `block_on` future) completes.
@@ -127,19 +125,15 @@ impl Core {
     /// `yield_now` deferral released at the end of `turn`.
     pub(crate) fn run<F: Future + ?Sized>(&self, mut future: Pin<&mut F>) -> F::Output {
         let core = self;
-        let main = Arc::new(Header::new_scheduled(
-            TaskRef {
-                key: MAIN_KEY,
-                id: core.next_id(),
-            },
-            core.inbox.clone(),
-        ));
-        core.run_queue.push(main.task);
-        let main_waker = waker_ref(&main);
+        let main = MainTask(core.main_task());
+        let main = &main.0;
+        core.run_queue.push(main.clone()); // the entry's reference
+        let main_waker = waker_ref(main);
+        let main_id = main.id();
         if core.diag.recorder.is_some() {
             let label = String::from("block_on");
             core.diag.record(EventKind::Spawn {
-                task: main.task.id,
+                task: main_id,
                 label,
             });
         }
@@ -152,22 +146,19 @@ impl Core {
                 };
                 budget -= 1;
                 crate::coop::reset(); // a fresh cooperative budget per task poll (coop.rs)
-                if task.key != MAIN_KEY {
+                if !task.ptr_eq(main) {
                     core.run_task(task);
                     continue;
                 }
-                if task.id != main.task.id {
-                    continue; // a stale entry from an earlier block_on
-                }
-                main.begin_poll();
+                main.header().state.begin_poll();
                 core.metrics.polls.set(core.metrics.polls.get() + 1);
-                let started = core.diag.timing.then(|| core.poll_started(main.task.id));
+                let started = core.diag.timing.then(|| core.poll_started(main_id));
                 let poll = future.as_mut().poll(&mut Context::from_waker(&main_waker));
                 if let Some(started) = started {
-                    core.poll_finished(started, main.task.id, None, poll.is_ready());
+                    core.poll_finished(started, main_id, None, poll.is_ready());
                 }
+                task.end_poll();
                 if let Poll::Ready(output) = poll {
-                    main.complete();
                     return output;
                 }
             }
@@ -180,7 +171,7 @@ impl Core {
                     core.diag.record(EventKind::ForcedYield { ready });
                 }
             }
-            core.turn(&main);
+            core.turn(main);
         }
     }
 
@@ -194,12 +185,29 @@ impl Core {
         id
     }
 
+    /// The `block_on` future's stand-in block: a task that is never in the
+    /// task list and whose "future" is never polled (the loop recognises
+    /// its entries by pointer and polls the real future instead). Starts
+    /// `SCHEDULED` with two references: the loop's and the first entry's.
+    fn main_task(&self) -> TaskRef {
+        let id = self.next_id();
+        let how = Spawned {
+            id,
+            location: std::panic::Location::caller(),
+            scheduler: &self.inbox,
+            flags: SCHEDULED,
+            refs: 1,
+        };
+        // SAFETY: `allocate` made one reference for us.
+        unsafe { TaskRef::from_raw(raw::allocate(std::future::pending::<()>(), (), how)) }
+    }
+
     /// Local wake path (see `waker.rs`): no lock, no syscall.
     #[inline]
     pub(crate) fn schedule_local(&self, task: TaskRef) {
         if self.diag.recorder.is_some() {
             self.diag.record(EventKind::Wake {
-                task: task.id,
+                task: task.id(),
                 remote: false,
             });
         }
@@ -209,118 +217,113 @@ impl Core {
         self.run_queue.push(task);
     }
 
-    /// A header for a new task: a recycled one if the pool has one.
-    fn new_header(&self, task: TaskRef) -> Arc<Header> {
-        if let Some(mut header) = self.header_pool.borrow_mut().pop() {
-            if let Some(h) = Arc::get_mut(&mut header) {
-                h.reuse(task);
-                return header;
-            }
-        }
-        Arc::new(Header::new_scheduled(task, self.inbox.clone()))
-    }
-
-    /// Keeps a finished task's header for reuse if no waker still points at
-    /// it (a header still shared is simply dropped).
-    pub(crate) fn recycle_header(&self, header: Arc<Header>) {
-        const MAX_POOLED: usize = 16 * 1024;
-        if header.runtime_id() != self.id || self.phase.get() != Phase::Running {
-            return;
-        }
-        let mut pool = self.header_pool.borrow_mut();
-        if pool.len() < MAX_POOLED && Arc::strong_count(&header) == 1 {
-            pool.push(header);
-        }
-    }
-
     /// Parks `waker` until after the next reactor turn (`yield_now`).
     pub(crate) fn defer(&self, waker: &Waker) {
-        match crate::waker::header_of(waker) {
-            Some(header) if header.runtime_id() == self.id => {
-                // If the bit was already set, the task was woken during this
-                // poll and is queued already: nothing to add.
-                if header.try_claim() {
-                    self.deferred_tasks.borrow_mut().push(header.task);
-                }
-                if self.diag.explain.is_some() {
-                    let what = "yield_now: it runs again after the next reactor turn".into();
-                    let task = header.task.id;
-                    self.diag.record(EventKind::Waits { task, what });
-                }
-            }
-            _ => self.deferred.borrow_mut().push(waker.clone()),
+        let ours = super::waker::task_ptr_of(waker).filter(|ptr| {
+            // SAFETY: the borrowed waker keeps the block alive.
+            let header = unsafe { ptr.as_ref() };
+            // SAFETY: as above; the scheduler lives as long as the block.
+            unsafe { header.scheduler.as_ref() }.runtime_id() == self.id
+        });
+        let Some(ptr) = ours else {
+            self.deferred.borrow_mut().push(waker.clone());
+            return;
+        };
+        // SAFETY: as above.
+        let header = unsafe { ptr.as_ref() };
+        // If the bit was already set, the task was woken during this poll
+        // and is queued already: nothing to add.
+        if header.state.schedule_by_ref() == super::task::state::Wake::Push {
+            // SAFETY: `schedule_by_ref` added the entry's reference.
+            let task = unsafe { TaskRef::from_raw(ptr) };
+            self.deferred_tasks.borrow_mut().push(task);
+        }
+        if self.diag.explain.is_some() {
+            let what = "yield_now: it runs again after the next reactor turn".into();
+            self.diag.record(EventKind::Waits {
+                task: header.id,
+                what,
+            });
         }
     }
 
     /// Creates a task and queues it; it first runs at the next scheduling point.
-    pub(crate) fn spawn<F>(
+    pub(crate) fn spawn<F, N>(
         &self,
         future: F,
-        name: Option<Box<str>>,
+        name: N,
         location: &'static Location<'static>,
     ) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
+        N: TaskName,
     {
         let id = self.next_id();
-        let mut tasks = self.tasks.borrow_mut();
-        let entry = tasks.vacant_entry();
-        let task = TaskRef {
-            key: entry.key(),
+        // During shutdown a task is only listed (the drain loop cancels it
+        // in a later batch; never here: a chain of such spawns would recurse
+        // once per link). Otherwise it is also queued: one more reference.
+        let queued = self.phase.get() == Phase::Running;
+        let how = Spawned {
             id,
+            location,
+            scheduler: &self.inbox,
+            flags: HANDLE | if queued { SCHEDULED } else { 0 },
+            refs: 2 + usize::from(queued),
         };
-        let header = self.new_header(task);
-        let cell = TaskCell::new(header, TaskMeta { id, name, location }, future);
-        entry.insert(cell.clone());
-        drop(tasks);
-        match self.phase.get() {
-            Phase::Running => {}
-            // A destructor spawned during shutdown: the drain loop in
-            // `shutdown` cancels it in a later batch. Never cancelled right
-            // here: a chain of such spawns would recurse once per link.
-            Phase::ShuttingDown => return JoinHandle::new(cell, id),
-            // Spawned after shutdown (from a destructor of the core's own
-            // fields): cancel it, through the same loop.
-            Phase::Closed => {
-                self.cancel_all();
-                return JoinHandle::new(cell, id);
-            }
-        }
+        let ptr = raw::allocate(future, name, how);
+        // SAFETY: `allocate` made the references handed out below: the
+        // list's, the handle's, and (if queued) the entry's.
+        let (listed, handle) = unsafe { (TaskRef::from_raw(ptr), JoinHandle::from_task(ptr)) };
         if self.diag.recorder.is_some() {
-            let label = cell.meta().to_string();
+            let label = listed.label();
             self.diag.record(EventKind::Spawn { task: id, label });
         }
-        self.run_queue.push(task);
-        self.metrics.spawned.set(self.metrics.spawned.get() + 1);
-        JoinHandle::new(cell, id)
+        self.tasks.insert(listed);
+        match self.phase.get() {
+            Phase::Running => {
+                // SAFETY: the entry's reference (see above).
+                self.run_queue.push(unsafe { TaskRef::from_raw(ptr) });
+                self.metrics.spawned.set(self.metrics.spawned.get() + 1);
+            }
+            Phase::ShuttingDown => {}
+            // Spawned after shutdown (from a destructor of the core's own
+            // fields): cancel it, through the same loop.
+            Phase::Closed => self.cancel_all(),
+        }
+        handle
     }
 
-    /// Polls one queued task, if `task` still names a live one.
+    /// Polls one queued task (`task` is its popped entry), unless it
+    /// already completed.
+    #[inline]
     fn run_task(&self, task: TaskRef) {
-        let runnable = match self.tasks.borrow().get(task.key) {
-            Some(r) if r.meta().id == task.id => r.clone(),
-            // Stale entry: the task finished and its slot may be reused.
-            _ => return,
-        };
-        let header = runnable.header();
-        header.begin_poll();
-        let waker = waker_ref(header);
+        if task.is_complete() {
+            return; // stale: dropping the entry releases its reference
+        }
+        let waker = waker_ref(&task);
         let mut cx = Context::from_waker(&waker);
         self.metrics.polls.set(self.metrics.polls.get() + 1);
         // Diagnostics off costs this one predictable branch per poll.
         let ready = if self.diag.timing {
-            self.run_timed(&*runnable, &mut cx, task.id)
+            self.run_timed(&task, &mut cx)
         } else {
-            runnable.run(&mut cx).is_ready()
+            task.poll(&mut cx).is_ready()
         };
         if ready {
-            self.tasks.borrow_mut().try_remove(task.key);
+            match self.tasks.remove(&task) {
+                // The list's reference and this entry's, in one operation.
+                Some(listed) => TaskRef::release_both(listed, task),
+                None => drop(task),
+            }
+        } else {
+            task.end_poll();
         }
     }
 
     /// One reactor turn: wait for I/O (not at all if work is ready), fire
     /// timers, collect remote wakes, release yielders.
-    fn turn(&self, main: &Arc<Header>) {
+    fn turn(&self, main: &TaskRef) {
+        self.run_queue.trim();
         let work_ready = !self.run_queue.is_empty()
             || !self.deferred.borrow().is_empty()
             || !self.deferred_tasks.borrow().is_empty();
@@ -429,7 +432,7 @@ impl Core {
             if self.diag.recorder.is_some() {
                 for t in buf.iter() {
                     self.diag.record(EventKind::Wake {
-                        task: t.id,
+                        task: t.id(),
                         remote: true,
                     });
                 }
@@ -461,8 +464,8 @@ impl Core {
         self.cancel_all();
         self.run_queue.clear();
         self.deferred.borrow_mut().clear();
-        self.deferred_tasks.borrow_mut().clear();
-        self.header_pool.borrow_mut().clear();
+        let deferred = std::mem::take(&mut *self.deferred_tasks.borrow_mut());
+        drop(deferred);
         self.timers.clear();
         self.reactor.clear_wakers();
     }
@@ -479,7 +482,7 @@ impl Core {
         );
         self.phase.set(Phase::ShuttingDown);
         loop {
-            let batch: Vec<Rc<dyn Runnable>> = self.tasks.borrow_mut().drain().collect();
+            let batch = self.tasks.take_all();
             if batch.is_empty() {
                 break;
             }
@@ -491,7 +494,21 @@ impl Core {
     }
 }
 
-/// A runtime's phase, for `spawn` and the header pool. Transitions:
+/// The `block_on` stand-in (`Core::main_task`), completed when `run` returns
+/// or unwinds, so later wakes of the `block_on` waker queue nothing.
+struct MainTask(TaskRef);
+
+impl Drop for MainTask {
+    fn drop(&mut self) {
+        let state = &self.0.header().state;
+        if state.load().has(super::task::state::RUNNING) {
+            state.abandon_poll(); // the block_on future panicked
+        }
+        self.0.cancel();
+    }
+}
+
+/// A runtime's phase, for `spawn`. Transitions:
 /// `Running → ShuttingDown → Closed` (`Runtime::drop`), and
 /// `Closed → ShuttingDown → Closed` (a spawn after shutdown, cancelled at
 /// once). Nothing returns to `Running`: a dropped runtime stays dropped.

@@ -10,7 +10,7 @@
 use std::any::Any;
 use std::fmt;
 
-use super::panic_message;
+use super::contain::panic_message;
 
 /// Why a task did not produce its output.
 ///
@@ -18,17 +18,44 @@ use super::panic_message;
 /// into an `io::Error` with `io::Error::other`.
 pub struct JoinError {
     id: u64,
-    repr: Repr,
+    repr: Failure,
 }
 
-enum Repr {
+/// A [`JoinError`] without its task id: what a task block stores (the id
+/// is in the block's header already). One word: panics are rare, tasks are not.
+pub(crate) enum Failure {
     Cancelled,
-    /// Boxed so a `JoinError` (and every task's output slot) stays two
-    /// words: panics are rare, task cells are not.
+    /// Boxed so a failure stays one word (`Cancelled` is the null niche).
     Panic(Box<PanicInfo>),
 }
 
-struct PanicInfo {
+impl Failure {
+    pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>) -> Failure {
+        Failure::Panic(Box::new(PanicInfo {
+            message: panic_message(&*payload).to_owned(),
+            payload: std::sync::Mutex::new(payload),
+        }))
+    }
+
+    /// The error the `JoinHandle` returns, for task `id`.
+    pub(crate) fn into_error(self, id: u64) -> JoinError {
+        JoinError { id, repr: self }
+    }
+
+    pub(crate) fn is_panic(&self) -> bool {
+        matches!(self, Failure::Panic(_))
+    }
+
+    /// The panic message (or "cancelled").
+    pub(crate) fn text(&self) -> &str {
+        match self {
+            Failure::Panic(info) => &info.message,
+            Failure::Cancelled => "cancelled",
+        }
+    }
+}
+
+pub(crate) struct PanicInfo {
     /// Copied out once, for `Display`.
     message: String,
     /// The payload is `Send` but not `Sync`; the `Mutex` makes the error
@@ -38,30 +65,21 @@ struct PanicInfo {
 
 impl JoinError {
     pub(crate) fn cancelled(id: u64) -> JoinError {
-        JoinError {
-            id,
-            repr: Repr::Cancelled,
-        }
+        Failure::Cancelled.into_error(id)
     }
 
     pub(crate) fn panic(id: u64, payload: Box<dyn Any + Send + 'static>) -> JoinError {
-        JoinError {
-            id,
-            repr: Repr::Panic(Box::new(PanicInfo {
-                message: panic_message(&*payload).to_owned(),
-                payload: std::sync::Mutex::new(payload),
-            })),
-        }
+        Failure::panic(payload).into_error(id)
     }
 
     /// The task was aborted, or its runtime shut down before it finished.
     pub fn is_cancelled(&self) -> bool {
-        matches!(self.repr, Repr::Cancelled)
+        matches!(self.repr, Failure::Cancelled)
     }
 
     /// The task panicked.
     pub fn is_panic(&self) -> bool {
-        matches!(self.repr, Repr::Panic(_))
+        matches!(self.repr, Failure::Panic(_))
     }
 
     /// The id of the task that failed.
@@ -83,18 +101,11 @@ impl JoinError {
     /// The panic payload, or the error back if the task was cancelled.
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
-            Repr::Panic(info) => Ok(info
+            Failure::Panic(info) => Ok(info
                 .payload
                 .into_inner()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())),
-            Repr::Cancelled => Err(self),
-        }
-    }
-
-    pub(crate) fn panic_text(&self) -> &str {
-        match &self.repr {
-            Repr::Panic(info) => &info.message,
-            Repr::Cancelled => "cancelled",
+            Failure::Cancelled => Err(self),
         }
     }
 }
@@ -102,8 +113,8 @@ impl JoinError {
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
-            Repr::Cancelled => write!(f, "task {} was cancelled", self.id),
-            Repr::Panic(info) => write!(f, "task {} panicked: {}", self.id, info.message),
+            Failure::Cancelled => write!(f, "task {} was cancelled", self.id),
+            Failure::Panic(info) => write!(f, "task {} panicked: {}", self.id, info.message),
         }
     }
 }
@@ -111,8 +122,8 @@ impl fmt::Display for JoinError {
 impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
-            Repr::Cancelled => write!(f, "JoinError::Cancelled(task {})", self.id),
-            Repr::Panic(info) => {
+            Failure::Cancelled => write!(f, "JoinError::Cancelled(task {})", self.id),
+            Failure::Panic(info) => {
                 write!(f, "JoinError::Panic(task {}, {:?})", self.id, info.message)
             }
         }

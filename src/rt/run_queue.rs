@@ -4,26 +4,24 @@
 //! ready return `Pending`. **Its problem:** with 10,000 idle connections each
 //! turn polls 10,000 futures to find the one that can move.
 //! **What this file does:** only woken tasks enter the queue. An entry is a
-//! slab key plus the task's unique id: if the task finished and its slot was
-//! reused, the id no longer matches and the entry is skipped (a stale wake
-//! costs one lookup, never a poll of the wrong task).
+//! [`TaskRef`]: the task block's pointer, owning one reference, so a task
+//! that completes while queued stays allocated until its entry is popped
+//! and skipped (`TaskRef::is_complete`).
 //!
 //! # Invariant
-//! A task has at most one entry here or in the [`Inbox`](crate::inbox::Inbox)
-//! at any time: its header's `SCHEDULED` bit is set by whoever pushes and
-//! cleared by the loop just before polling (see `waker.rs`).
+//! A live task has at most one entry here, in the [`Inbox`](crate::rt::inbox::Inbox)
+//! or in the loop's yield list at any time: its `SCHEDULED` bit is set by
+//! whoever pushes and cleared by the loop just before polling (see
+//! `task/state.rs`).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
-/// Names one task: where it lives (slab key) and which task it is (id).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct TaskRef {
-    /// Index in the runtime's task slab (or `MAIN_KEY` for the `block_on` future).
-    pub(crate) key: usize,
-    /// Unique per runtime, never reused: tells a reused slot from the original.
-    pub(crate) id: u64,
-}
+use super::task::TaskRef;
+
+/// A queue this long, once drained, gives its memory back (a burst of
+/// 100,000 spawns would otherwise keep ~1 MiB per runtime forever).
+const KEEP_CAPACITY: usize = 4096;
 
 /// FIFO of ready tasks, touched only by the runtime thread.
 #[derive(Default)]
@@ -58,10 +56,22 @@ impl RunQueue {
 
     /// The ids of the queued tasks, front first (for the narrator).
     pub(crate) fn task_ids(&self) -> Vec<u64> {
-        self.queue.borrow().iter().map(|t| t.id).collect()
+        self.queue.borrow().iter().map(TaskRef::id).collect()
     }
 
+    /// Gives back the memory of a burst once the queue is empty.
+    #[inline]
+    pub(crate) fn trim(&self) {
+        let mut queue = self.queue.borrow_mut();
+        if queue.is_empty() && queue.capacity() > KEEP_CAPACITY {
+            queue.shrink_to(KEEP_CAPACITY);
+        }
+    }
+
+    /// Empties the queue; the entries are dropped after the borrow ends
+    /// (releasing a reference may free a block, whose drop may run code).
     pub(crate) fn clear(&self) {
-        self.queue.borrow_mut().clear();
+        let entries = std::mem::take(&mut *self.queue.borrow_mut());
+        drop(entries);
     }
 }

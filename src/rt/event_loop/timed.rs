@@ -11,22 +11,26 @@ use std::time::{Duration, Instant};
 use super::Core;
 use crate::diag::EventKind;
 use crate::diag::stall::Stuck;
-use crate::loom::Arc;
 use crate::reactor::ReactorNote;
-use crate::task::{Runnable, TaskMeta};
-use crate::waker::Header;
+use crate::rt::task::{TaskMeta, TaskRef};
 
 impl Core {
     /// `run_task`'s poll with the slow-poll detector or the recorder on.
     #[cold]
     #[inline(never)]
-    pub(super) fn run_timed(&self, runnable: &dyn Runnable, cx: &mut Context<'_>, id: u64) -> bool {
+    pub(super) fn run_timed(&self, task: &TaskRef, cx: &mut Context<'_>) -> bool {
+        let id = task.id();
         if let Some(watchdog) = &self.diag.watchdog {
-            watchdog.describe(id, || runnable.meta().to_string());
+            watchdog.describe(id, || task.label());
         }
         let started = self.poll_started(id);
-        let ready = runnable.run(cx).is_ready();
-        self.poll_finished(started, id, Some(runnable.meta()), ready);
+        let ready = task.poll(cx).is_ready();
+        let meta = TaskMeta {
+            id,
+            name: task.name(),
+            location: task.header().location,
+        };
+        self.poll_finished(started, id, Some(&meta), ready);
         ready
     }
 
@@ -52,7 +56,7 @@ impl Core {
         &self,
         (wall, at, waiting): (Instant, Duration, usize),
         id: u64,
-        meta: Option<&TaskMeta>,
+        meta: Option<&TaskMeta<'_>>,
         ready: bool,
     ) {
         if let Some(watchdog) = &self.diag.watchdog {
@@ -128,7 +132,7 @@ impl Core {
     /// Explains a stall (see `diag/stall.rs`) if nothing at all can wake
     /// the live tasks: called after an idle wait of the grace period.
     #[cold]
-    pub(super) fn check_stall(&self, main: &Arc<Header>) {
+    pub(super) fn check_stall(&self, main: &TaskRef) {
         let Some(watch) = &self.diag.stall else {
             return;
         };
@@ -143,25 +147,25 @@ impl Core {
         {
             return;
         }
-        // Each header is referenced once by its owner (the task cell, or
-        // `block_on` for the main future); anything more is a waker.
+        // A task's references beyond its owners' (the task list and its
+        // handle, or `block_on` for the main future) are wakers.
         // Listed by task id, the block_on future among them under its own
         // number ("task 2 (the block_on future)"), so a learner can match
         // every line with the ids printed elsewhere.
         let mut by_id = vec![(
-            main.task.id,
+            main.id(),
             Stuck {
-                who: format!("task {} (the block_on future)", main.task.id),
-                outside_wakers: Arc::strong_count(main) - 1,
+                who: format!("task {} (the block_on future)", main.id()),
+                outside_wakers: main.header().state.load().refs() - 1,
             },
         )];
-        for (_, task) in self.tasks.borrow().iter() {
+        self.tasks.for_each(|task| {
             let stuck = Stuck {
-                who: task.meta().to_string(),
-                outside_wakers: Arc::strong_count(task.header()) - 1,
+                who: task.label(),
+                outside_wakers: task.outside_refs(),
             };
-            by_id.push((task.meta().id, stuck));
-        }
+            by_id.push((task.id(), stuck));
+        });
         by_id.sort_by_key(|(id, _)| *id);
         let stuck: Vec<Stuck> = by_id.into_iter().map(|(_, s)| s).collect();
         if let Some(line) = watch.report(self.metrics.polls.get(), &stuck) {

@@ -12,7 +12,7 @@
 use std::cell::Cell;
 use std::ptr;
 
-use crate::event_loop::Core;
+use super::event_loop::Core;
 
 // Under loom, "threads" are loom's and so must the thread-locals be: std's
 // thread_local would be shared between loom threads (they are green threads).

@@ -38,8 +38,8 @@
 //! a push that is still in flight, but the loop then calls `park`, which
 //! takes the lock, sees the queue, and refuses to sleep.
 
+use super::task::TaskRef;
 use crate::loom::{AtomicBool, Mutex, Ordering, lock};
-use crate::run_queue::TaskRef;
 
 /// What wakes the runtime thread when it is parked.
 ///
@@ -199,7 +199,7 @@ impl Inbox {
 
     /// Moves every queued task into `out`, leaving spawns queued (loom
     /// models; the loop uses [`Inbox::drain_all`]).
-    #[cfg_attr(not(loom), allow(dead_code))]
+    #[cfg_attr(not(all(test, loom)), allow(dead_code))]
     pub(crate) fn drain_into(&self, out: &mut Vec<TaskRef>) {
         if !self.has_items.load(Ordering::Acquire) {
             return;
@@ -236,10 +236,13 @@ impl Inbox {
         let spawns = {
             let mut state = lock(&self.state);
             state.closed = true;
-            state.queue.clear();
             self.has_items.store(false, Ordering::Relaxed);
-            std::mem::take(&mut state.spawns)
+            (
+                std::mem::take(&mut state.queue),
+                std::mem::take(&mut state.spawns),
+            )
         };
+        // Outside the lock: releasing an entry may free a task block.
         drop(spawns);
     }
 }
@@ -248,6 +251,7 @@ impl Inbox {
 mod loom_models {
     use super::*;
     use crate::loom::{Arc, thread};
+    use crate::rt::task::TestTask;
 
     struct LoomUnpark(Arc<loom::sync::Notify>);
     impl Unpark for LoomUnpark {
@@ -267,10 +271,11 @@ mod loom_models {
                 Box::new(LoomUnpark(notify.clone())),
                 Box::new(NoopUnpark),
             ));
+            let task = TestTask::idle(&inbox, 1);
             let remote = {
-                let inbox = inbox.clone();
+                let (inbox, entry) = (inbox.clone(), task.0.clone());
                 thread::spawn(move || {
-                    inbox.push(TaskRef { key: 7, id: 1 });
+                    inbox.push(entry);
                 })
             };
             let mut got = Vec::new();
@@ -281,8 +286,9 @@ mod loom_models {
                     inbox.unparked();
                 }
             }
-            assert_eq!(got, vec![TaskRef { key: 7, id: 1 }]);
+            assert!(got.len() == 1 && got[0].ptr_eq(&task.0), "{got:?}");
             remote.join().unwrap();
+            drop(got);
         });
     }
 
@@ -295,10 +301,11 @@ mod loom_models {
             let notify = Arc::new(loom::sync::Notify::new());
             let unpark_thread = Box::new(LoomUnpark(notify.clone()));
             let inbox = Arc::new(Inbox::new(1, Box::new(NoopUnpark), unpark_thread));
+            let task = TestTask::idle(&inbox, 9);
             let remote = {
-                let inbox = inbox.clone();
+                let (inbox, entry) = (inbox.clone(), task.0.clone());
                 thread::spawn(move || {
-                    inbox.push(TaskRef { key: 3, id: 9 });
+                    inbox.push(entry);
                 })
             };
             let mut got = Vec::new();
@@ -309,8 +316,9 @@ mod loom_models {
                     inbox.unparked();
                 }
             }
-            assert_eq!(got, vec![TaskRef { key: 3, id: 9 }]);
+            assert!(got.len() == 1 && got[0].ptr_eq(&task.0), "{got:?}");
             remote.join().unwrap();
+            drop(got);
         });
     }
 
@@ -361,9 +369,10 @@ mod loom_models {
                 Box::new(LoomUnpark(notify.clone())),
                 Box::new(NoopUnpark),
             ));
+            let task = TestTask::idle(&inbox, 1);
             let remote = {
-                let inbox = inbox.clone();
-                thread::spawn(move || inbox.push(TaskRef { key: 1, id: 1 }))
+                let (inbox, entry) = (inbox.clone(), task.0.clone());
+                thread::spawn(move || inbox.push(entry))
             };
             inbox.close();
             let pushed_before_close = remote.join().unwrap();
