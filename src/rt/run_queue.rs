@@ -59,12 +59,15 @@ impl RunQueue {
         self.queue.borrow().iter().map(TaskRef::id).collect()
     }
 
-    /// Gives back the memory of a burst once the queue is empty.
+    /// Gives back the memory of a burst once the queue is down to a
+    /// quarter of it (called once per loop turn, so the copy this may cost
+    /// is paid at most once per halving).
     #[inline]
     pub(crate) fn trim(&self) {
         let mut queue = self.queue.borrow_mut();
-        if queue.is_empty() && queue.capacity() > KEEP_CAPACITY {
-            queue.shrink_to(KEEP_CAPACITY);
+        if queue.capacity() > KEEP_CAPACITY && queue.len() <= queue.capacity() / 4 {
+            let keep = (queue.len() * 2).max(KEEP_CAPACITY);
+            queue.shrink_to(keep);
         }
     }
 
