@@ -136,14 +136,14 @@
 //! - no task is ready, so the wait may block: until the next timer deadline
 //!   (`Timers::next_deadline`, here the 20 ms sleep of the block_on future),
 //!   or forever;
-//! - `Inbox::park(Sleep::Reactor)` (`inbox.rs`) records "the loop is asleep
+//! - `Inbox::park(Park::Reactor)` (`inbox.rs`) records "the loop is asleep
 //!   in the reactor", so a wake from another thread knows to interrupt it
 //!   with `Poller::notify`;
 //! - `Reactor::wait` → `Poller::wait` of the `polling` crate → `epoll_wait`
 //!   (kqueue on macOS). The thread sleeps; no CPU is used.
 //!
 //! (A loop with *no* fd registered — only timers and other threads to wait
-//! for — parks with `Sleep::Thread` in `std::thread::park_timeout` instead:
+//! for — parks with `Park::Thread` in `std::thread::park_timeout` instead:
 //! epoll would have nothing to report, and a futex sleep is one syscall.)
 //!
 //! ## ⑤ Meanwhile, another task makes the socket readable

@@ -84,7 +84,7 @@
 //! | `select_macro.rs` | [`select!`]: branches with patterns, `if`, `else`, fair random start |
 //! | `stream.rs` | feature `stream`: `Stream` for receivers, `Interval`, `Lines`, `JoinSet`, `incoming()` |
 //! | `io/futures_io.rs` | feature `futures-io`: ramen's streams as `futures_io` types, and `io::Compat` |
-//! | `task_set.rs` | [`JoinSet`]: many tasks, joined in completion order, aborted on drop |
+//! | `join_set.rs` | [`JoinSet`]: many tasks, joined in completion order, aborted on drop |
 //! | `workers.rs` | [`workers`]: N threads, a runtime each (thread per core), pinning, first panic stops all |
 //! | `metrics.rs` | counters: polls, wakes, reactor waits, forced yields |
 //! | `diag/` | slow-poll detector, watchdog, stall explanation, trace recorder, ASCII timeline, the narrator (`explain.rs`), the offline HTML page (`html.rs`) |
@@ -102,6 +102,7 @@ pub mod guide;
 mod handle;
 pub mod io;
 mod join;
+mod join_set;
 mod loom;
 mod metrics;
 pub mod net;
@@ -118,7 +119,6 @@ mod spawn;
 pub mod stream;
 pub mod sync;
 pub mod task;
-mod task_set;
 pub mod time;
 mod timers;
 mod workers;
@@ -138,10 +138,10 @@ pub use builder::{
 pub use handle::{Handle, RemoteJoinHandle, TryCurrentError};
 #[doc(hidden)]
 pub use join::__private;
+pub use join_set::JoinSet;
 pub use metrics::Metrics;
 pub use runtime::{Runtime, block_on};
 pub use select::{Either, Select, SelectAll, select, select_all};
 pub use spawn::{Spawner, TaskBuilder, YieldNow, spawn, spawner, yield_now};
 pub use task::{JoinError, JoinHandle};
-pub use task_set::JoinSet;
 pub use workers::{StopHandle, Worker, WorkerError, Workers, workers};

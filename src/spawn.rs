@@ -42,11 +42,7 @@ pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
 {
-    let location = Location::caller();
-    match context::with_current(|core| core.spawn(future, (), location)) {
-        Some(handle) => handle,
-        None => panic!("{OUTSIDE}"),
-    }
+    TaskBuilder::new().spawn(future)
 }
 
 /// Spawns with options, for now a name shown in warnings, panics and traces.

@@ -45,10 +45,10 @@ use std::task::{Context, Poll, ready};
 use futures_core::Stream;
 
 use crate::io::{AsyncBufRead, Lines};
+use crate::join_set::JoinSet;
 use crate::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use crate::sync::mpsc::{Receiver, UnboundedReceiver};
 use crate::task::JoinError;
-use crate::task_set::JoinSet;
 use crate::time::{Instant, Interval};
 
 /// Yields each message; ends once every sender is gone (or the receiver was

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::*;
-use crate::inbox::{Inbox, NoopUnpark, Sleep, Unpark};
+use crate::inbox::{Inbox, NoopUnpark, Park, Unpark};
 use crate::loom::{AtomicUsize, Ordering};
 use crate::rt::task::TestTask;
 use crate::waker::waker_ref;
@@ -64,7 +64,7 @@ fn blocking_result_wakes_joiner() {
                 if !woken.is_empty() {
                     break;
                 }
-                if inbox.park(Sleep::Reactor) {
+                if inbox.park(Park::Reactor) {
                     notify.wait();
                     inbox.unparked();
                 }

@@ -31,7 +31,7 @@ use std::sync::atomic::{AtomicUsize, Ordering as StdOrdering};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use super::inbox::{Inbox, Sleep, ThreadUnpark};
+use super::inbox::{Inbox, Park, ThreadUnpark};
 use super::run_queue::RunQueue;
 use super::task::raw::{self, Spawned, TaskName};
 use super::task::state::{HANDLE, SCHEDULED};
@@ -350,13 +350,9 @@ impl Core {
             // No fd registered: epoll has nothing to report, so sleep on a
             // futex (`thread::park`, one syscall) instead of `Poller::wait`
             // (five with polling's timerfd and notifier re-arming).
-            let how = if no_fds {
-                Sleep::Thread
-            } else {
-                Sleep::Reactor
-            };
+            let how = if no_fds { Park::Thread } else { Park::Reactor };
             if blocking_wait && self.diag.explain.is_some() {
-                self.explain_wait(timeout, how == Sleep::Reactor, stall_probe);
+                self.explain_wait(timeout, how == Park::Reactor, stall_probe);
             }
             let parked = blocking_wait && self.inbox.park(how);
             let timeout = if blocking_wait && !parked {
@@ -364,7 +360,7 @@ impl Core {
             } else {
                 timeout
             };
-            if how == Sleep::Thread {
+            if how == Park::Thread {
                 if parked {
                     self.metrics.parks.set(self.metrics.parks.get() + 1);
                     match timeout {

@@ -73,7 +73,7 @@ impl Unpark for polling::Poller {
 
 /// Where the loop sleeps when it has nothing to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Sleep {
+pub(crate) enum Park {
     /// In `Poller::wait`: fds are registered, I/O may wake it.
     Reactor,
     /// In `thread::park`: no fd is registered, so epoll has nothing to say
@@ -100,7 +100,7 @@ struct InboxState {
     /// Spawns from other threads, FIFO (`Handle::spawn`).
     spawns: Vec<RemoteSpawn>,
     /// The loop is (about to be) asleep, and where.
-    parked: Option<Sleep>,
+    parked: Option<Park>,
     /// An unpark was already sent for this park: one is enough.
     notified: bool,
     /// The runtime is gone: drop pushes instead of queueing them.
@@ -178,8 +178,8 @@ impl Inbox {
             must
         };
         match must_unpark {
-            Some(Sleep::Reactor) => self.unpark_reactor.unpark(),
-            Some(Sleep::Thread) => self.unpark_thread.unpark(),
+            Some(Park::Reactor) => self.unpark_reactor.unpark(),
+            Some(Park::Thread) => self.unpark_thread.unpark(),
             None => {}
         }
         Some(must_unpark.is_some())
@@ -213,7 +213,7 @@ impl Inbox {
 
     /// Announces that the loop is about to sleep. Returns `false` (and stays
     /// unparked) if work arrived meanwhile: the caller must not sleep then.
-    pub(crate) fn park(&self, how: Sleep) -> bool {
+    pub(crate) fn park(&self, how: Park) -> bool {
         let mut state = lock(&self.state);
         if !state.queue.is_empty() || !state.spawns.is_empty() {
             return false;
@@ -281,7 +281,7 @@ mod loom_models {
             let mut got = Vec::new();
             while got.is_empty() {
                 inbox.drain_into(&mut got);
-                if got.is_empty() && inbox.park(Sleep::Reactor) {
+                if got.is_empty() && inbox.park(Park::Reactor) {
                     notify.wait();
                     inbox.unparked();
                 }
@@ -311,7 +311,7 @@ mod loom_models {
             let mut got = Vec::new();
             while got.is_empty() {
                 inbox.drain_into(&mut got);
-                if got.is_empty() && inbox.park(Sleep::Thread) {
+                if got.is_empty() && inbox.park(Park::Thread) {
                     notify.wait();
                     inbox.unparked();
                 }
@@ -345,7 +345,7 @@ mod loom_models {
             let (mut tasks, mut spawns) = (Vec::new(), Vec::new());
             while spawns.is_empty() {
                 inbox.drain_all(&mut tasks, &mut spawns);
-                if spawns.is_empty() && inbox.park(Sleep::Reactor) {
+                if spawns.is_empty() && inbox.park(Park::Reactor) {
                     notify.wait();
                     inbox.unparked();
                 }
