@@ -42,7 +42,7 @@
 //! - **a lost wake:** if the waker saw `SCHEDULED` still set by the entry the
 //!   loop is about to poll, it does nothing, so that poll *must* see its data.
 //!   The read-modify-writes on one atomic form a single chain, and `AcqRel`
-//!   on both ends (the compare-exchange in `State::schedule_by_*`, the
+//!   on both ends (the `fetch_or` in `State::schedule_by_*`, the
 //!   `fetch_add` in `State::begin_poll`) make "write data → wake" happen-before
 //!   "clear → poll → read data". With a `Relaxed` clear the poll may read old
 //!   data and the task sleeps forever;

@@ -16,7 +16,7 @@
 //! # The flags
 //! | bit | set by | cleared by | meaning |
 //! |---|---|---|---|
-//! | `SCHEDULED` | [`State::new`], [`State::schedule_by_ref`], [`State::schedule_by_val`] | [`State::begin_poll`] | exactly one queue entry exists (run queue, inbox or yield list) |
+//! | `SCHEDULED` | [`State::new`], [`State::schedule_by_ref`], [`State::schedule_by_val`] | [`State::begin_poll`] | exactly one queue entry exists (run queue, inbox or yield list); meaningless once `COMPLETE` |
 //! | `RUNNING` | [`State::begin_poll`] | [`State::end_poll`], [`State::complete`] | the loop is inside the future's `poll` |
 //! | `COMPLETE` | [`State::complete`] | never | the future is dropped; the output (or error) is stored or already gone |
 //! | `HANDLE` | [`State::new`] | [`State::drop_handle`] | a `JoinHandle` exists and may read the output |
@@ -134,44 +134,33 @@ impl State {
     }
 
     /// `wake_by_ref`: set `SCHEDULED` and add the entry's reference, unless
-    /// the task is queued or complete. Loops only while other threads race.
+    /// the task is queued or complete.
+    ///
+    /// Always one read-modify-write, also when the bit is already set: a
+    /// waker that finds the task queued must still *release* what it wrote
+    /// before waking, so that the loop's `begin_poll` (acquire) sees it. A
+    /// compare-exchange that fails writes nothing and releases nothing; the
+    /// loom model `two_remote_wakers_one_entry` loses a wake with one.
     #[inline]
     pub(crate) fn schedule_by_ref(&self) -> Wake {
-        let mut cur = self.0.load(Ordering::Acquire);
-        loop {
-            if cur & (SCHEDULED | COMPLETE) != 0 {
-                return Wake::Skip;
-            }
-            let next = (cur | SCHEDULED) + REF_ONE;
-            match self
-                .0
-                .compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire)
-            {
-                Ok(_) => return Wake::Push,
-                Err(seen) => cur = seen,
-            }
+        let before = Snapshot(self.0.fetch_or(SCHEDULED, Ordering::AcqRel));
+        if before.0 & (SCHEDULED | COMPLETE) != 0 {
+            return Wake::Skip;
         }
+        // The caller's own reference keeps the count above zero meanwhile.
+        self.acquire();
+        Wake::Push
     }
 
     /// `wake` (by value): the waker's reference becomes the entry's if this
     /// call sets `SCHEDULED`; otherwise the caller must [`release`](State::release) it.
     #[inline]
     pub(crate) fn schedule_by_val(&self) -> Wake {
-        let mut cur = self.0.load(Ordering::Acquire);
-        loop {
-            if cur & (SCHEDULED | COMPLETE) != 0 {
-                return Wake::Skip;
-            }
-            match self.0.compare_exchange_weak(
-                cur,
-                cur | SCHEDULED,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => return Wake::Push,
-                Err(seen) => cur = seen,
-            }
+        let before = Snapshot(self.0.fetch_or(SCHEDULED, Ordering::AcqRel));
+        if before.0 & (SCHEDULED | COMPLETE) != 0 {
+            return Wake::Skip;
         }
+        Wake::Push
     }
 
     /// The loop popped the task's entry and is about to poll it:
