@@ -53,6 +53,7 @@
 //! | `task.rs` | a task's cell (future → output), [`JoinHandle`], [`JoinError`]; [`task`] re-exports tokio's `task::` names |
 //! | `coop.rs` | the per-task cooperative budget: ready resources still yield; [`task::unconstrained`] |
 //! | `waker.rs` | the hand-written `RawWakerVTable` and the task's atomic wake state |
+//! | `waker_slot.rs` | `WakerSlot`: store a waker unless the stored one `will_wake` the same task (every "who to wake" field) |
 //! | `inbox.rs` | wakes from other threads, and how the sleeping loop is woken |
 //! | `handle.rs`, `handle/remote.rs` | [`Handle`]: spawn onto a runtime from any thread; the `Send` [`RemoteJoinHandle`] |
 //! | `context.rs` | "which runtime runs on this thread" (a thread-local) |
@@ -120,6 +121,7 @@ mod task_set;
 pub mod time;
 mod timers;
 mod waker;
+mod waker_slot;
 mod workers;
 
 pub use blocking::spawn_blocking;
