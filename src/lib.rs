@@ -60,6 +60,7 @@
 //! | `spawn.rs` | [`spawn`], [`TaskBuilder`], [`Spawner`] (`LocalSpawn`), [`yield_now`] |
 //! | `task.rs` | [`task`]: tokio's `task::` names in one place |
 //! | `coop.rs` | the per-task cooperative budget: ready resources still yield; [`task::unconstrained`] |
+//! | `waker_slot.rs` | `WakerSlot`: store a waker unless the stored one `will_wake` the same task (every "who to wake" field) |
 //! | `handle.rs`, `handle/remote.rs` | [`Handle`]: spawn onto a runtime from any thread; the `Send` [`RemoteJoinHandle`] |
 //! | `reactor.rs` | epoll/kqueue through `polling`: sources, readiness, `wait` |
 //! | `io/fd.rs`, `io/async_fd.rs` | the fd registration every socket uses (deregistered before close, many waiters), [`io::AsyncFd`] |
@@ -121,6 +122,7 @@ pub mod sync;
 pub mod task;
 pub mod time;
 mod timers;
+mod waker_slot;
 mod workers;
 
 // Short paths to the core's modules for the rest of the crate.

@@ -28,6 +28,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::loom::{Arc, Mutex, lock};
 use crate::task::JoinError;
+use crate::waker_slot::WakerSlot;
 
 enum Stage<T> {
     Pending,
@@ -38,9 +39,9 @@ enum Stage<T> {
 struct State<T> {
     stage: Stage<T>,
     /// Who awaits the `RemoteJoinHandle`.
-    joiner: Option<Waker>,
+    joiner: WakerSlot,
     /// The runtime-side task, woken by `abort`.
-    task: Option<Waker>,
+    task: WakerSlot,
     aborted: bool,
     detached: bool,
     /// The task's id on its runtime (0 until it is spawned there).
@@ -57,8 +58,8 @@ impl<T> Slot<T> {
         Arc::new(Slot {
             state: Mutex::new(State {
                 stage: Stage::Pending,
-                joiner: None,
-                task: None,
+                joiner: WakerSlot::new(),
+                task: WakerSlot::new(),
                 aborted: false,
                 detached: false,
                 id: 0,
@@ -77,7 +78,7 @@ impl<T> Slot<T> {
             let mut s = lock(&self.state);
             debug_assert!(matches!(s.stage, Stage::Pending), "completed twice");
             let result = result(s.id);
-            s.task = None;
+            drop(s.task.take());
             if s.detached {
                 s.stage = Stage::Taken;
                 (None, Some(result))
@@ -96,9 +97,7 @@ impl<T> Slot<T> {
     /// and says whether the task was aborted.
     fn task_polled(&self, waker: &Waker) -> bool {
         let mut s = lock(&self.state);
-        if !s.task.as_ref().is_some_and(|w| w.will_wake(waker)) {
-            s.task = Some(waker.clone());
-        }
+        s.task.register(waker);
         s.aborted
     }
 }
@@ -182,9 +181,7 @@ impl<T> Future for RemoteJoinHandle<T> {
             Stage::Taken => panic!("ramen: RemoteJoinHandle polled after it returned Ready"),
             Stage::Pending => {
                 s.stage = Stage::Pending;
-                if !s.joiner.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                    s.joiner = Some(cx.waker().clone());
-                }
+                s.joiner.register(cx.waker());
                 Poll::Pending
             }
         }

@@ -20,11 +20,12 @@ use std::task::{Context, Poll, Waker};
 use slab::Slab;
 
 use crate::loom::{AtomicUsize, Mutex, Ordering, lock};
+use crate::waker_slot::WakerSlot;
 
 /// One registered `Signal`: its number and the waker of its last poll.
 struct Listener {
     signum: usize,
-    waker: Option<Waker>,
+    waker: WakerSlot,
 }
 
 /// Per-signal generations and the listeners' wakers.
@@ -77,7 +78,7 @@ impl Hub {
     pub(crate) fn add(&self, signum: usize) -> usize {
         lock(&self.listeners).insert(Listener {
             signum,
-            waker: None,
+            waker: WakerSlot::new(),
         })
     }
 
@@ -108,12 +109,10 @@ impl Hub {
         if check(seen).is_ready() {
             return Poll::Ready(());
         }
-        let old = match lock(&self.listeners).get_mut(key) {
-            Some(l) if l.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) => None,
-            Some(l) => l.waker.replace(cx.waker().clone()),
-            None => None,
-        };
-        drop(old);
+        let old = lock(&self.listeners)
+            .get_mut(key)
+            .and_then(|l| l.waker.replace(cx.waker()));
+        drop(old); // a waker's drop outside the lock
         refresh();
         check(seen)
     }

@@ -30,6 +30,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::wait_list::{WaitList, Wakers};
+use super::waiter::{WaitQueue, Waiter};
 use crate::loom::{Arc, Mutex, MutexGuard, lock};
 
 pub mod error;
@@ -86,12 +87,12 @@ pub fn channel<T: Clone>(cap: usize) -> (Sender<T>, Receiver<T>) {
     )
 }
 
-struct Shared<T> {
+pub(crate) struct Shared<T> {
     cap: u64,
     state: Mutex<State<T>>,
 }
 
-struct State<T> {
+pub(crate) struct State<T> {
     slots: Box<[Slot<T>]>,
     /// The position the next value is written at.
     tail: u64,
@@ -244,8 +245,8 @@ impl<T: Clone> Receiver<T> {
     /// moves in the poll that returns a value (or reports the lag).
     pub fn recv(&mut self) -> Recv<'_, T> {
         Recv {
-            rx: self,
-            key: None,
+            next: &mut self.next,
+            waiter: Waiter::new(&*self.shared),
         }
     }
 
@@ -345,9 +346,10 @@ impl<T> fmt::Debug for Receiver<T> {
 /// Future of [`Receiver::recv`].
 #[must_use = "futures do nothing unless you .await them"]
 pub struct Recv<'a, T> {
-    rx: &'a mut Receiver<T>,
-    /// Our entry in the waiters, once we wait.
-    key: Option<usize>,
+    /// The receiver's position.
+    next: &'a mut u64,
+    /// Our entry in the waiters, once we wait; removed on drop.
+    waiter: Waiter<&'a Shared<T>>,
 }
 
 impl<T: Clone> Future for Recv<'_, T> {
@@ -355,27 +357,29 @@ impl<T: Clone> Future for Recv<'_, T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let rx = &mut *this.rx;
-        let mut st = rx.shared.lock();
-        let out = match take(&rx.shared, &mut rx.next, &mut st) {
-            Ok(v) => Ok(v),
-            Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
-            Err(TryRecvError::Closed) => Err(RecvError::Closed),
-            Err(TryRecvError::Empty) => {
-                st.waiters.register(&mut this.key, cx.waker());
-                return Poll::Pending;
-            }
-        };
-        st.waiters.deregister(&mut this.key);
-        Poll::Ready(out)
+        let shared = *this.waiter.queue();
+        let next = &mut *this.next;
+        this.waiter
+            .poll_until(cx.waker(), |st| match take(shared, next, st) {
+                Ok(v) => Some(Ok(v)),
+                Err(TryRecvError::Lagged(n)) => Some(Err(RecvError::Lagged(n))),
+                Err(TryRecvError::Closed) => Some(Err(RecvError::Closed)),
+                Err(TryRecvError::Empty) => None,
+            })
     }
 }
 
-impl<T> Drop for Recv<'_, T> {
-    fn drop(&mut self) {
-        if self.key.is_some() {
-            self.rx.shared.lock().waiters.deregister(&mut self.key);
-        }
+/// Pending `recv` futures wait here; a send wakes them all to look again.
+impl<T> WaitQueue for &Shared<T> {
+    type Entry = bool;
+    type Locked = State<T>;
+
+    fn mutex(&self) -> &Mutex<State<T>> {
+        &self.state
+    }
+
+    fn list<'l>(&self, st: &'l mut State<T>) -> &'l mut WaitList<bool> {
+        &mut st.waiters
     }
 }
 

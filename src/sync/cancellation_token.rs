@@ -16,20 +16,22 @@
 //! stack). A child created from a cancelled parent is born cancelled; the
 //! check and the link happen under the parent's lock, so "parent cancels
 //! while a child is created" has no gap. Waiting uses `notify.rs`'s
-//! `Waiter` (created before the flag is checked), not a new waiter list.
+//! `NotifyWait` (created before the flag is checked) on the node's
+//! `Notify`, not a new waiter list.
 //!
 //! Node states: *live* → *cancelled* (one way; the children list is emptied
 //! in the same critical section).
 
 use std::fmt;
 use std::future::Future;
+use std::ops::Deref;
 use std::pin::Pin;
 use std::sync::{Arc, Weak};
 use std::task::{Context, Poll};
 
 use slab::Slab;
 
-use super::notify::{Notify, Waiter};
+use super::notify::{Notify, NotifyWait};
 use crate::loom::{Mutex, lock};
 
 /// A signal that tasks can wait for with [`cancelled`](Self::cancelled);
@@ -159,8 +161,7 @@ impl CancellationToken {
     /// is unaffected and a new `cancelled()` sees the same state.
     pub fn cancelled(&self) -> WaitForCancellationFuture<'_> {
         WaitForCancellationFuture {
-            node: &self.node,
-            waiter: Waiter::new(&self.node.notify),
+            wait: NotifyWait::new(OnNode(&*self.node)),
         }
     }
 
@@ -170,10 +171,8 @@ impl CancellationToken {
     /// # Cancellation
     /// Cancel-safe, as `cancelled`.
     pub fn cancelled_owned(self) -> WaitForCancellationFutureOwned {
-        let waiter = Waiter::new(&self.node.notify);
         WaitForCancellationFutureOwned {
-            token: self,
-            waiter,
+            wait: NotifyWait::new(OnNode(self.node)),
         }
     }
 
@@ -198,35 +197,41 @@ impl fmt::Debug for CancellationToken {
     }
 }
 
-/// The poll shared by both futures: the flag first, then the waiter (which
+/// A token's node (borrowed or owned), seen as the `Notify` its waiters
+/// wait on.
+struct OnNode<N>(N);
+
+impl<N: Deref<Target = Node>> Deref for OnNode<N> {
+    type Target = Notify;
+    fn deref(&self) -> &Notify {
+        &self.0.notify
+    }
+}
+
+/// The poll shared by both futures: the flag first, then the wait (which
 /// was created before this check, so a cancel in between is not missed).
-fn poll_cancelled(node: &Node, waiter: &mut Waiter, cx: &mut Context<'_>) -> Poll<()> {
-    if node.is_cancelled() {
-        waiter.cancel(&node.notify);
+fn poll_cancelled<N: Deref<Target = Node>>(
+    wait: &mut NotifyWait<OnNode<N>>,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
+    if wait.handle().0.is_cancelled() {
+        wait.cancel();
         return Poll::Ready(());
     }
     // Only `cancel` notifies this `Notify`, and it sets the flag first.
-    waiter.poll(&node.notify, cx.waker())
+    wait.poll(cx.waker())
 }
 
 /// Future of [`CancellationToken::cancelled`].
 #[must_use = "futures do nothing unless you .await them"]
 pub struct WaitForCancellationFuture<'a> {
-    node: &'a Node,
-    waiter: Waiter,
+    wait: NotifyWait<OnNode<&'a Node>>,
 }
 
 impl Future for WaitForCancellationFuture<'_> {
     type Output = ();
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        poll_cancelled(this.node, &mut this.waiter, cx)
-    }
-}
-
-impl Drop for WaitForCancellationFuture<'_> {
-    fn drop(&mut self) {
-        self.waiter.cancel(&self.node.notify);
+        poll_cancelled(&mut self.wait, cx)
     }
 }
 
@@ -240,21 +245,14 @@ impl fmt::Debug for WaitForCancellationFuture<'_> {
 /// Future of [`CancellationToken::cancelled_owned`].
 #[must_use = "futures do nothing unless you .await them"]
 pub struct WaitForCancellationFutureOwned {
-    token: CancellationToken,
-    waiter: Waiter,
+    /// Owns the token's node (what the token itself holds).
+    wait: NotifyWait<OnNode<Arc<Node>>>,
 }
 
 impl Future for WaitForCancellationFutureOwned {
     type Output = ();
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        poll_cancelled(&this.token.node, &mut this.waiter, cx)
-    }
-}
-
-impl Drop for WaitForCancellationFutureOwned {
-    fn drop(&mut self) {
-        self.waiter.cancel(&self.token.node.notify);
+        poll_cancelled(&mut self.wait, cx)
     }
 }
 

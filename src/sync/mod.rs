@@ -10,8 +10,10 @@
 //!
 //! **What this module does:** each primitive keeps its state and a FIFO of
 //! waiters (`wait_list.rs`: a slab-backed linked list) under one short
-//! `crate::loom::Mutex`; a waiting future parks its [`Waker`]
-//! in that list and returns `Pending`. Three rules make them correct:
+//! `crate::loom::Mutex`; a waiting future holds one `Waiter` (`waiter.rs`,
+//! the same type for every primitive), which parks its [`Waker`] in that
+//! list, returns `Pending`, and removes its entry when dropped. Three rules
+//! make them correct:
 //! - **wake outside the lock**: wakers are collected under the lock and woken
 //!   after it is released;
 //! - **fair**: a newcomer never overtakes a queued waiter; whatever is freed
@@ -62,6 +64,7 @@ mod rwlock;
 mod semaphore;
 mod semaphore_owned;
 mod wait_list;
+mod waiter;
 pub mod watch;
 
 pub use barrier::{Barrier, BarrierWaitResult};

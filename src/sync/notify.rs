@@ -16,10 +16,12 @@
 
 use std::fmt;
 use std::future::Future;
+use std::ops::Deref;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use super::wait_list::{WaitList, Wakers};
+use super::waiter::{WaitQueue, Waiter};
 use crate::loom::{AtomicUsize, Mutex, Ordering, lock};
 
 /// Wakes tasks waiting on [`Notify::notified`]; FIFO for `notify_one`.
@@ -40,13 +42,13 @@ pub struct Notify {
     generation: AtomicUsize,
 }
 
-struct State {
+pub(crate) struct State {
     permit: bool,
     waiters: WaitList<Note>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Note {
+pub(crate) enum Note {
     Waiting,
     /// Picked by `notify_one`: must be passed on if never observed.
     One,
@@ -110,9 +112,7 @@ impl Notify {
         {
             let mut st = lock(&self.state);
             self.generation.fetch_add(1, Ordering::SeqCst);
-            while let Some(w) = st.waiters.pop_front(Note::All) {
-                wakers.push(w);
-            }
+            st.waiters.drain_into(Note::All, &mut wakers);
         }
         wakers.wake_all();
     }
@@ -128,8 +128,7 @@ impl Notify {
     /// passed on (every waiter got its own).
     pub fn notified(&self) -> Notified<'_> {
         Notified {
-            notify: self,
-            waiter: Waiter::new(self),
+            wait: NotifyWait::new(self),
         }
     }
 }
@@ -151,8 +150,7 @@ impl fmt::Debug for Notify {
 /// Future of [`Notify::notified`].
 #[must_use = "futures do nothing unless you .await them"]
 pub struct Notified<'a> {
-    notify: &'a Notify,
-    waiter: Waiter,
+    wait: NotifyWait<&'a Notify>,
 }
 
 impl Notified<'_> {
@@ -166,8 +164,7 @@ impl Notified<'_> {
     /// `.await` it — no notification can fall between the check and the
     /// wait.
     pub fn enable(self: Pin<&mut Self>) -> bool {
-        let this = Pin::into_inner(self);
-        this.waiter.poll(this.notify, Waker::noop()).is_ready()
+        Pin::into_inner(self).wait.poll(Waker::noop()).is_ready()
     }
 }
 
@@ -176,104 +173,107 @@ impl Future for Notified<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         crate::coop::budget!(cx, self.as_mut().poll(cx)); // cooperative budget (coop.rs)
-        let this = &mut *self;
-        this.waiter.poll(this.notify, cx.waker())
-    }
-}
-
-impl Drop for Notified<'_> {
-    fn drop(&mut self) {
-        self.waiter.cancel(self.notify);
+        self.wait.poll(cx.waker())
     }
 }
 
 impl fmt::Debug for Notified<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Notified")
-            .field("queued", &self.waiter.key.is_some())
-            .field("done", &self.waiter.done)
+            .field("queued", &self.wait.waiter.is_queued())
+            .field("done", &self.wait.done)
             .finish()
     }
 }
 
-/// The state of one `notified()` wait, without the `&Notify` it waits on:
-/// [`Notified`] pairs it with a borrow, and a type that *owns* its `Notify`
-/// (through an `Arc`, say `CancellationToken`'s owned future) pairs it with
-/// that. The register / check / remove-on-drop / pass-on logic lives here
-/// once.
-///
-/// States: *fresh* (`key: None, done: false`) → *queued* (`key: Some`) →
-/// *done*; or fresh → done directly (permit or `notify_waiters` seen).
-#[derive(Debug)]
-pub(crate) struct Waiter {
-    generation: usize,
-    key: Option<usize>,
-    done: bool,
+/// The [`WaitQueue`] of a [`Notify`] reached through `P`: a borrow
+/// (`Notified`), or a handle that owns it (`CancellationToken`'s owned
+/// future holds its node). A waiter dropped after `notify_one` picked it
+/// passes the notification on.
+pub(crate) struct OnNotify<P>(P);
+
+impl<P: Deref<Target = Notify>> WaitQueue for OnNotify<P> {
+    type Entry = Note;
+    type Locked = State;
+
+    #[inline]
+    fn mutex(&self) -> &Mutex<State> {
+        &self.0.state
+    }
+
+    #[inline]
+    fn list<'l>(&self, st: &'l mut State) -> &'l mut WaitList<Note> {
+        &mut st.waiters
+    }
+
+    fn pass_on(&self, st: &mut State, note: Note, wakers: &mut Wakers) {
+        if note == Note::One {
+            wakers.push_some(st.notify_one());
+        }
+    }
 }
 
-impl Waiter {
+/// One `notified()` wait on the `Notify` behind `P`: the generation it
+/// started in and its [`Waiter`] (which leaves the queue, passing a picked
+/// notification on, when dropped). [`Notified`] is one with a borrow; a
+/// type that owns its `Notify` (`CancellationToken`'s owned future) uses
+/// its own `P`.
+///
+/// States: *fresh* (not queued, `done: false`) → *queued* → *done*; or
+/// fresh → done directly (permit or `notify_waiters` seen).
+pub(crate) struct NotifyWait<P: Deref<Target = Notify>> {
+    generation: usize,
+    done: bool,
+    waiter: Waiter<OnNotify<P>>,
+}
+
+impl<P: Deref<Target = Notify>> NotifyWait<P> {
     /// A wait that started now: a `notify_waiters` from here on completes it.
-    pub(crate) fn new(notify: &Notify) -> Waiter {
-        Waiter {
+    pub(crate) fn new(notify: P) -> NotifyWait<P> {
+        NotifyWait {
             generation: notify.generation.load(Ordering::SeqCst),
-            key: None,
             done: false,
+            waiter: Waiter::new(OnNotify(notify)),
         }
     }
 
-    /// Polls the wait on `notify` (always the same one), registering `waker`.
-    pub(crate) fn poll(&mut self, notify: &Notify, waker: &Waker) -> Poll<()> {
+    /// The handle it waits through.
+    pub(crate) fn handle(&self) -> &P {
+        &self.waiter.queue().0
+    }
+
+    /// Polls the wait, registering `waker`.
+    pub(crate) fn poll(&mut self, waker: &Waker) -> Poll<()> {
         if self.done {
             return Poll::Ready(());
         }
-        let mut st = lock(&notify.state);
-        let ready = match self.key {
-            None => {
-                if notify.generation.load(Ordering::SeqCst) != self.generation {
-                    true
+        let generation = self.generation;
+        let out = self.waiter.poll_grant(
+            waker,
+            |q, st| {
+                if q.0.generation.load(Ordering::SeqCst) != generation {
+                    Ok(())
                 } else if st.permit {
                     st.permit = false;
-                    true
+                    Ok(())
                 } else {
-                    self.key = Some(st.waiters.push_back(waker, Note::Waiting));
-                    false
+                    Err(Note::Waiting)
                 }
-            }
-            Some(key) => {
-                if *st.waiters.state(key) == Note::Waiting {
-                    st.waiters.set_waker(key, waker);
-                    false
-                } else {
-                    st.waiters.remove(key);
-                    self.key = None;
-                    true
-                }
-            }
-        };
-        debug_assert!(!(ready && self.key.is_some()), "done waiters hold no entry");
-        if ready {
-            self.done = true;
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
+            },
+            |_, note| debug_assert_ne!(note, Note::Waiting, "a waiting entry is linked"),
+        );
+        debug_assert!(
+            !(out.is_ready() && self.waiter.is_queued()),
+            "done waiters hold no entry"
+        );
+        self.done = out.is_ready();
+        out
     }
 
     /// The wait is abandoned: leave the queue, pass on a `notify_one` that
-    /// picked it but was never observed.
-    pub(crate) fn cancel(&mut self, notify: &Notify) {
-        let Some(key) = self.key.take() else { return };
-        let waker = {
-            let mut st = lock(&notify.state);
-            if st.waiters.remove(key) == Note::One {
-                st.notify_one()
-            } else {
-                None
-            }
-        };
-        if let Some(w) = waker {
-            w.wake();
-        }
+    /// picked it but was never observed (what `Drop` does).
+    pub(crate) fn cancel(&mut self) {
+        self.waiter.cancel();
     }
 }
 

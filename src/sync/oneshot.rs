@@ -13,10 +13,10 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
-use super::wait_list::store_waker;
 use crate::loom::{Arc, Mutex, lock};
+use crate::waker_slot::WakerSlot;
 
 /// Creates a one-shot channel.
 ///
@@ -30,8 +30,8 @@ use crate::loom::{Arc, Mutex, lock};
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     let inner = Arc::new(Mutex::new(Inner {
         value: None,
-        rx_waker: None,
-        tx_waker: None,
+        rx_waker: WakerSlot::new(),
+        tx_waker: WakerSlot::new(),
         tx_gone: false,
         rx_gone: false,
     }));
@@ -48,8 +48,8 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
 
 struct Inner<T> {
     value: Option<T>,
-    rx_waker: Option<Waker>,
-    tx_waker: Option<Waker>,
+    rx_waker: WakerSlot,
+    tx_waker: WakerSlot,
     /// The sender sent or was dropped: no (further) value will come.
     tx_gone: bool,
     /// The receiver was dropped or closed: sending fails.
@@ -131,7 +131,7 @@ impl<T> Sender<T> {
         if st.rx_gone {
             return Poll::Ready(());
         }
-        store_waker(&mut st.tx_waker, cx.waker());
+        st.tx_waker.register(cx.waker());
         Poll::Pending
     }
 }
@@ -229,7 +229,7 @@ impl<T> Future for Receiver<T> {
             // Closed by the receiver: no value can come any more.
             None if st.tx_gone || st.rx_gone => Err(RecvError(())),
             None => {
-                store_waker(&mut st.rx_waker, cx.waker());
+                st.rx_waker.register(cx.waker());
                 return Poll::Pending;
             }
         };

@@ -22,6 +22,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::wait_list::{WaitList, Wakers};
+use super::waiter::{WaitQueue, Waiter};
 use crate::loom::{Mutex, lock};
 
 /// A counting semaphore: `acquire().await` waits until one of `n` permits is
@@ -45,7 +46,7 @@ pub struct Semaphore {
 
 /// Invariant (when not closed): `permits > 0` only if nobody is queued,
 /// because released permits go to the front ticket first.
-struct State {
+pub(crate) struct State {
     permits: usize,
     closed: bool,
     waiters: WaitList<Ticket>,
@@ -64,7 +65,7 @@ struct State {
 /// Whatever the state, the owner removes the entry; the `assigned` permits
 /// it did not keep are released.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-struct Ticket {
+pub(crate) struct Ticket {
     want: usize,
     assigned: usize,
     closed: bool,
@@ -227,9 +228,8 @@ impl Semaphore {
             Self::MAX_PERMITS
         );
         Acquire {
-            sem: self,
+            waiter: Waiter::new(self),
             want: n as usize,
-            key: None,
         }
     }
 
@@ -248,77 +248,53 @@ impl Semaphore {
 
     /// Gives `n` permits back: to the front tickets first, the rest to the
     /// count.
-    pub(super) fn release(&self, mut n: usize) {
+    pub(super) fn release(&self, n: usize) {
         let mut wakers = Wakers::default();
-        {
-            let mut st = lock(&self.state);
-            while !st.closed {
-                let Some(t) = st.waiters.front_mut() else {
-                    break;
-                };
-                let give = n.min(t.want - t.assigned);
-                t.assigned += give;
-                n -= give;
-                if t.assigned < t.want {
-                    break; // `n` is spent; the front still waits
-                }
-                let granted = *t;
-                wakers.push(st.waiters.pop_front(granted).expect("front exists"));
-            }
-            st.permits += n;
-            debug_assert!(st.closed || st.permits == 0 || !st.waiters.has_queued());
-        }
+        release_locked(&mut lock(&self.state), n, &mut wakers);
         wakers.wake_all();
     }
+}
 
-    /// The poll behind [`Acquire`]; `Ready(false)` means closed.
-    fn poll_acquire(
-        &self,
-        want: usize,
-        key: &mut Option<usize>,
-        cx: &mut Context<'_>,
-    ) -> Poll<bool> {
-        let mut st = lock(&self.state);
-        let Some(k) = *key else {
-            if st.closed {
-                return Poll::Ready(false);
-            }
-            if !st.waiters.has_queued() && st.permits >= want {
-                st.permits -= want;
-                return Poll::Ready(true);
-            }
-            // Whatever is free now is set aside for us (the invariant says
-            // it is 0 if anyone is queued).
-            let assigned = st.permits.min(want);
-            st.permits -= assigned;
-            let ticket = Ticket {
-                want,
-                assigned,
-                closed: false,
-            };
-            *key = Some(st.waiters.push_back(cx.waker(), ticket));
-            return Poll::Pending;
+/// [`Semaphore::release`] under the lock: hands `n` permits to the front
+/// tickets (collecting the wakers of those now complete), the rest to the
+/// count. While closed, everything goes to the count.
+fn release_locked(st: &mut State, mut n: usize, wakers: &mut Wakers) {
+    while !st.closed {
+        let Some(t) = st.waiters.front_mut() else {
+            break;
         };
-        let t = *st.waiters.state(k);
-        if !t.closed && t.assigned < t.want {
-            st.waiters.set_waker(k, cx.waker());
-            return Poll::Pending;
+        let give = n.min(t.want - t.assigned);
+        t.assigned += give;
+        n -= give;
+        if t.assigned < t.want {
+            break; // `n` is spent; the front still waits
         }
-        st.waiters.remove(k);
-        *key = None;
-        drop(st);
-        if t.closed {
-            self.release(t.assigned);
-        }
-        Poll::Ready(!t.closed)
+        let granted = *t;
+        wakers.push(st.waiters.pop_front(granted).expect("front exists"));
+    }
+    st.permits += n;
+    debug_assert!(st.closed || st.permits == 0 || !st.waiters.has_queued());
+}
+
+/// A waiting `acquire` queues a [`Ticket`]; dropped, it gives back the
+/// permits set aside for it (some or all), which go to the next tickets.
+impl WaitQueue for &Semaphore {
+    type Entry = Ticket;
+    type Locked = State;
+
+    #[inline]
+    fn mutex(&self) -> &Mutex<State> {
+        &self.state
     }
 
-    /// A pending acquire is dropped: leave the queue, pass on what was set
-    /// aside for it.
-    fn cancel_acquire(&self, key: usize) {
-        let t = lock(&self.state).waiters.remove(key);
+    #[inline]
+    fn list<'l>(&self, st: &'l mut State) -> &'l mut WaitList<Ticket> {
+        &mut st.waiters
+    }
+
+    fn pass_on(&self, st: &mut State, t: Ticket, wakers: &mut Wakers) {
         if t.assigned > 0 {
-            self.release(t.assigned);
+            release_locked(st, t.assigned, wakers);
         }
     }
 }
@@ -336,9 +312,10 @@ impl fmt::Debug for Semaphore {
 /// Future of [`Semaphore::acquire`] and [`Semaphore::acquire_many`].
 #[must_use = "futures do nothing unless you .await them"]
 pub struct Acquire<'a> {
-    sem: &'a Semaphore,
+    /// Our ticket in the semaphore's queue, once we wait; removed (and the
+    /// permits set aside for it passed on) when dropped.
+    waiter: Waiter<&'a Semaphore>,
     want: usize,
-    key: Option<usize>,
 }
 
 impl<'a> Future for Acquire<'a> {
@@ -347,8 +324,37 @@ impl<'a> Future for Acquire<'a> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         crate::coop::budget!(cx, self.as_mut().poll(cx)); // cooperative budget (coop.rs)
         let this = &mut *self;
-        let (sem, want) = (this.sem, this.want);
-        sem.poll_acquire(want, &mut this.key, cx).map(|ok| {
+        let (sem, want) = (*this.waiter.queue(), this.want);
+        let ok = this.waiter.poll_grant(
+            cx.waker(),
+            |_, st| {
+                if st.closed {
+                    return Ok(false);
+                }
+                if !st.waiters.has_queued() && st.permits >= want {
+                    st.permits -= want;
+                    return Ok(true);
+                }
+                // Whatever is free now is set aside for us (the invariant
+                // says it is 0 if anyone is queued).
+                let assigned = st.permits.min(want);
+                st.permits -= assigned;
+                Err(Ticket {
+                    want,
+                    assigned,
+                    closed: false,
+                })
+            },
+            |st, t| {
+                // Closed: what was set aside goes back to the count (once
+                // closed, no ticket is handed anything, so nobody to wake).
+                if t.closed {
+                    st.permits += t.assigned;
+                }
+                !t.closed
+            },
+        );
+        ok.map(|ok| {
             if ok {
                 Ok(SemaphorePermit { sem, permits: want })
             } else {
@@ -358,19 +364,11 @@ impl<'a> Future for Acquire<'a> {
     }
 }
 
-impl Drop for Acquire<'_> {
-    fn drop(&mut self) {
-        if let Some(key) = self.key {
-            self.sem.cancel_acquire(key);
-        }
-    }
-}
-
 impl fmt::Debug for Acquire<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Acquire")
             .field("want", &self.want)
-            .field("queued", &self.key.is_some())
+            .field("queued", &self.waiter.is_queued())
             .finish()
     }
 }

@@ -12,18 +12,23 @@
 //! an entry *unlinks* it but keeps it in the slab with a new state ("you were
 //! granted a permit", "the channel closed"): only the owning future removes
 //! it, either when it observes the state or in its `Drop`, where it can hand
-//! an unobserved grant on to the next waiter. The list is plain data: each
-//! primitive keeps it inside its own `crate::loom::Mutex`, and wakes the
-//! returned [`Waker`]s only after unlocking (see [`Wakers`]).
+//! an unobserved grant on to the next waiter: that owner is always a
+//! [`Waiter`](super::waiter::Waiter) (`waiter.rs`). Each entry keeps its
+//! waker in a [`WakerSlot`] (no clone when the same task polls again). The
+//! list is plain data: each primitive keeps it inside its own
+//! `crate::loom::Mutex`, and wakes the returned [`Waker`]s only after
+//! unlocking (see [`Wakers`]).
 
 use std::task::Waker;
 
 use slab::Slab;
 
+use crate::waker_slot::WakerSlot;
+
 const NIL: usize = usize::MAX;
 
 struct Entry<S> {
-    waker: Option<Waker>,
+    waker: WakerSlot,
     state: S,
     prev: usize,
     next: usize,
@@ -55,7 +60,7 @@ impl<S> WaitList<S> {
     /// Queues a new waiter at the back; returns its key.
     pub(crate) fn push_back(&mut self, waker: &Waker, state: S) -> usize {
         let key = self.entries.insert(Entry {
-            waker: Some(waker.clone()),
+            waker: WakerSlot::with(waker),
             state,
             prev: self.tail,
             next: NIL,
@@ -103,14 +108,21 @@ impl<S> WaitList<S> {
     }
 
     /// The state of `key` (which must be an entry of this list).
-    #[inline]
-    pub(crate) fn state(&self, key: usize) -> &S {
+    #[cfg(all(test, not(loom)))]
+    fn state(&self, key: usize) -> &S {
         &self.entries[key].state
     }
 
+    /// Whether `key` is still queued: not yet popped (granted, woken, closed).
+    #[inline]
+    pub(crate) fn is_linked(&self, key: usize) -> bool {
+        self.entries[key].linked
+    }
+
     /// Replaces the stored waker if `waker` would wake a different task.
+    #[inline]
     pub(crate) fn set_waker(&mut self, key: usize, waker: &Waker) {
-        store_waker(&mut self.entries[key].waker, waker);
+        self.entries[key].waker.register(waker);
     }
 
     /// The state of the front (oldest queued) waiter, if any: lets a
@@ -160,23 +172,9 @@ impl<S> WaitList<S> {
 }
 
 /// "Wake everyone" lists (broadcast receivers, watch `changed`/`closed`):
-/// state `false` = queued, `true` = woken by [`WaitList::drain_into`]. A
-/// future that finds its condition still false after a wake queues again.
+/// state `false` = queued, `true` = woken by [`WaitList::drain_into`]; the
+/// waiting side is [`Waiter::poll_until`](super::waiter::Waiter::poll_until).
 impl WaitList<bool> {
-    /// Keeps the future owning `*key` registered with `waker`: refreshes the
-    /// waker while still queued, or queues a fresh entry (removing a woken one).
-    pub(crate) fn register(&mut self, key: &mut Option<usize>, waker: &Waker) {
-        match *key {
-            Some(k) if !self.entries[k].state => self.set_waker(k, waker),
-            old => {
-                if let Some(k) = old {
-                    self.remove(k);
-                }
-                *key = Some(self.push_back(waker, false));
-            }
-        }
-    }
-
     /// One handle of a kind (a sender, a receiver) is gone: `*count` goes
     /// down, and if that was the last one, everyone waiting for "all of them
     /// are gone" is woken (collected into `wakers`).
@@ -186,24 +184,6 @@ impl WaitList<bool> {
         if *count == 0 {
             self.drain_into(true, wakers);
         }
-    }
-
-    /// Removes the entry of `*key`, if any (on completion or in `Drop`).
-    pub(crate) fn deregister(&mut self, key: &mut Option<usize>) {
-        if let Some(k) = key.take() {
-            self.remove(k);
-        }
-    }
-}
-
-/// Stores `waker` in a single-waiter slot (a receiver's, a `closed()`
-/// future's) unless the one already there would wake the same task: the
-/// one-waiter version of [`WaitList::set_waker`], shared by every primitive.
-#[inline]
-pub(crate) fn store_waker(slot: &mut Option<Waker>, waker: &Waker) {
-    match slot {
-        Some(w) if w.will_wake(waker) => {}
-        _ => *slot = Some(waker.clone()),
     }
 }
 
@@ -224,6 +204,13 @@ impl Wakers {
             self.one = Some(waker);
         } else {
             self.more.push(waker);
+        }
+    }
+
+    /// [`push`](Self::push) if there is a waker.
+    pub(crate) fn push_some(&mut self, waker: Option<Waker>) {
+        if let Some(w) = waker {
+            self.push(w);
         }
     }
 

@@ -22,9 +22,9 @@
 
 use std::fmt;
 use std::ops::Deref;
-use std::task::{Context, Poll};
 
 use super::wait_list::{WaitList, Wakers};
+use super::waiter::{WaitQueue, Waiter};
 use crate::loom::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, lock, read, write};
 
 pub mod error;
@@ -67,7 +67,7 @@ struct Shared<T> {
     state: Mutex<State>,
 }
 
-struct State {
+pub(crate) struct State {
     /// Starts at 1 (a receiver's `seen == 0` means "marked changed").
     version: u64,
     senders: usize,
@@ -212,18 +212,20 @@ impl<T> Sender<T> {
     /// # Cancellation
     /// Dropping the future loses nothing; it leaves the list of waiters.
     pub async fn closed(&self) {
-        let mut waiter = Waiter::new(&self.shared, |st| &mut st.tx_waiters);
-        std::future::poll_fn(|cx| waiter.poll_until(cx, |st| (st.receivers == 0).then_some(())))
-            .await;
+        let mut waiter = List::waiter(&self.shared, |st| &mut st.tx_waiters);
+        std::future::poll_fn(|cx| {
+            waiter.poll_until(cx.waker(), |st| (st.receivers == 0).then_some(()))
+        })
+        .await;
     }
 }
 
 /// `Receiver::changed` on its parts (so `wait_for` can keep a borrow of
 /// `shared` while it waits).
 async fn changed<T>(shared: &Shared<T>, seen: &mut u64) -> Result<(), RecvError> {
-    let mut waiter = Waiter::new(shared, |st| &mut st.rx_waiters);
+    let mut waiter = List::waiter(shared, |st| &mut st.rx_waiters);
     std::future::poll_fn(|cx| {
-        waiter.poll_until(cx, |st| {
+        waiter.poll_until(cx.waker(), |st| {
             if st.version != *seen {
                 *seen = st.version;
                 Some(Ok(()))
@@ -254,49 +256,30 @@ fn check<'a, T>(
     })
 }
 
-/// A waiting future's entry in one of the two lists, removed on drop.
-struct Waiter<'a, T> {
+/// One of the two lists of a channel, as a [`WaitQueue`]: a waiting
+/// future's [`Waiter`] holds one (its entry is removed on drop).
+struct List<'a, T> {
     shared: &'a Shared<T>,
     list: fn(&mut State) -> &mut WaitList<bool>,
-    key: Option<usize>,
 }
 
-impl<'a, T> Waiter<'a, T> {
-    fn new(shared: &'a Shared<T>, list: fn(&mut State) -> &mut WaitList<bool>) -> Self {
-        Waiter {
-            shared,
-            list,
-            key: None,
-        }
-    }
-
-    /// `Ready` once `check` (run under the lock) says so; else (re)queues.
-    fn poll_until<R>(
-        &mut self,
-        cx: &mut Context<'_>,
-        check: impl FnOnce(&mut State) -> Option<R>,
-    ) -> Poll<R> {
-        let mut st = self.shared.lock();
-        let out = check(&mut st);
-        let list = (self.list)(&mut st);
-        match out {
-            Some(r) => {
-                list.deregister(&mut self.key);
-                Poll::Ready(r)
-            }
-            None => {
-                list.register(&mut self.key, cx.waker());
-                Poll::Pending
-            }
-        }
+impl<'a, T> List<'a, T> {
+    /// A waiter on the list `list` picks out of the state.
+    fn waiter(shared: &'a Shared<T>, list: fn(&mut State) -> &mut WaitList<bool>) -> Waiter<Self> {
+        Waiter::new(List { shared, list })
     }
 }
 
-impl<T> Drop for Waiter<'_, T> {
-    fn drop(&mut self) {
-        if self.key.is_some() {
-            (self.list)(&mut self.shared.lock()).deregister(&mut self.key);
-        }
+impl<T> WaitQueue for List<'_, T> {
+    type Entry = bool;
+    type Locked = State;
+
+    fn mutex(&self) -> &Mutex<State> {
+        &self.shared.state
+    }
+
+    fn list<'l>(&self, st: &'l mut State) -> &'l mut WaitList<bool> {
+        (self.list)(st)
     }
 }
 

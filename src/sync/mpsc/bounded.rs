@@ -8,9 +8,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::chan::Chan;
+use super::chan::{Chan, ClosedQueue};
 use super::{SendError, SendTimeoutError, TrySendError};
 use crate::loom::Arc;
+use crate::sync::waiter::Waiter;
 
 /// The sending half of a bounded channel; clone it for more producers.
 pub struct Sender<T> {
@@ -30,9 +31,8 @@ impl<T> Sender<T> {
     /// waiting sender, so no sender misses its turn.
     pub fn send(&self, value: T) -> SendFut<'_, T> {
         SendFut {
-            chan: &self.chan,
+            waiter: Waiter::new(&self.chan),
             value: Some(value),
-            key: None,
         }
     }
 
@@ -103,10 +103,10 @@ impl<T> fmt::Debug for Sender<T> {
 /// Future of [`Sender::send`].
 #[must_use = "futures do nothing unless you .await them"]
 pub struct SendFut<'a, T> {
-    chan: &'a Chan<T>,
+    /// Our entry in the channel's queue of waiting senders, once we wait;
+    /// dropped, it leaves the queue and passes a granted slot on.
+    waiter: Waiter<&'a Chan<T>>,
     value: Option<T>,
-    /// Our entry in the channel's queue of waiting senders, once we wait.
-    key: Option<usize>,
 }
 
 // `value` is only ever moved as a whole, never pinned: no structural pinning.
@@ -115,9 +115,7 @@ impl<T> Unpin for SendFut<'_, T> {}
 impl<T> SendFut<'_, T> {
     /// Leaves the queue (passing on a granted slot) and returns the value.
     fn give_up(&mut self) -> T {
-        if let Some(key) = self.key.take() {
-            self.chan.cancel_acquire(key, 1);
-        }
+        self.waiter.cancel();
         self.value.take().expect("SendFut polled after completion")
     }
 }
@@ -133,22 +131,23 @@ impl<T> Future for SendFut<'_, T> {
 impl<T> SendFut<'_, T> {
     fn poll_send(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), SendError<T>>> {
         let this = &mut *self;
-        if this.key.is_none() {
+        let chan = *this.waiter.queue();
+        if !this.waiter.is_queued() {
             // Fast path: one lock, push if a slot is free and nobody waits.
             let value = this.value.take().expect("SendFut polled after completion");
-            match this.chan.try_push(value) {
+            match chan.try_push(value) {
                 Ok(()) => return Poll::Ready(Ok(())),
                 Err(TrySendError::Closed(v)) => return Poll::Ready(Err(SendError(v))),
                 Err(TrySendError::Full(v)) => this.value = Some(v),
             }
         }
-        match this.chan.poll_acquire(1, &mut this.key, cx) {
+        match Chan::poll_acquire(&mut this.waiter, 1, cx.waker()) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(granted) => {
                 let value = this.value.take().expect("SendFut polled after completion");
                 Poll::Ready(match granted {
                     Ok(()) => {
-                        this.chan.push_reserved(value);
+                        chan.push_reserved(value);
                         Ok(())
                     }
                     Err(()) => Err(SendError(value)),
@@ -158,35 +157,26 @@ impl<T> SendFut<'_, T> {
     }
 }
 
-impl<T> Drop for SendFut<'_, T> {
-    fn drop(&mut self) {
-        if let Some(key) = self.key {
-            self.chan.cancel_acquire(key, 1);
-        }
-    }
-}
-
 /// Future of [`Sender::closed`] (and `UnboundedSender::closed`).
 #[must_use = "futures do nothing unless you .await them"]
 pub struct Closed<'a, T> {
-    pub(super) chan: &'a Chan<T>,
-    pub(super) key: Option<usize>,
+    /// Our entry in the channel's list of `closed()` futures, once we wait.
+    waiter: Waiter<ClosedQueue<'a, T>>,
+}
+
+impl<'a, T> Closed<'a, T> {
+    pub(super) fn new(chan: &'a Chan<T>) -> Closed<'a, T> {
+        Closed {
+            waiter: Waiter::new(ClosedQueue(chan)),
+        }
+    }
 }
 
 impl<T> Future for Closed<'_, T> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        this.chan.poll_closed(&mut this.key, cx)
-    }
-}
-
-impl<T> Drop for Closed<'_, T> {
-    fn drop(&mut self) {
-        if let Some(key) = self.key {
-            self.chan.cancel_closed(key);
-        }
+        Chan::poll_closed(&mut self.waiter, cx.waker())
     }
 }
 

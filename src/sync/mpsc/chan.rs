@@ -15,32 +15,36 @@
 //! slot, then push". The unbounded channel is the same core with `cap =
 //! usize::MAX`, so it never waits.
 //!
-//! Waiter states: `Waiting(n)` → `Granted` (its `n` slots are counted in
+//! Waiter states: `Waiting(n)` → `Granted(n)` (its `n` slots are counted in
 //! `reserved`) or → `Closed` (the receiver closed). Only the owning future
-//! removes its entry; if it is dropped while `Granted`, it releases the slots,
-//! which go to the next waiter.
+//! (a [`Waiter`]) removes its entry; if it is dropped while `Granted`, it
+//! releases the slots, which go to the next waiter ([`WaitQueue::pass_on`]).
+//! A `Sender::closed()` future is a [`Waiter`] on the second list,
+//! [`ClosedQueue`].
 //!
 //! Invariant: `queue.len() + reserved <= cap`.
 
 use std::collections::VecDeque;
-use std::task::{Context, Poll, Waker};
+use std::task::{Poll, Waker};
 
 use super::TrySendError;
 use crate::loom::{Mutex, MutexGuard, lock};
-use crate::sync::wait_list::{WaitList, Wakers, store_waker};
+use crate::sync::wait_list::{WaitList, Wakers};
+use crate::sync::waiter::{WaitQueue, Waiter};
+use crate::waker_slot::WakerSlot;
 
 pub(super) struct Chan<T> {
     pub(super) cap: usize,
     state: Mutex<State<T>>,
 }
 
-pub(super) struct State<T> {
+pub(crate) struct State<T> {
     queue: VecDeque<T>,
     /// Slots promised to permits and to granted waiters that have not pushed.
     reserved: usize,
     senders: usize,
     rx_closed: bool,
-    rx_waker: Option<Waker>,
+    rx_waker: WakerSlot,
     send_waiters: WaitList<Slot>,
     /// Futures of `Sender::closed()`; all are popped when the receiver closes.
     closed_waiters: WaitList<()>,
@@ -48,9 +52,9 @@ pub(super) struct State<T> {
 
 /// The state of a waiting sender's entry (see the module docs).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Slot {
+pub(crate) enum Slot {
     Waiting(usize),
-    Granted,
+    Granted(usize),
     Closed,
 }
 
@@ -72,7 +76,7 @@ impl<T> State<T> {
                 break;
             }
             self.reserved += n;
-            if let Some(w) = self.send_waiters.pop_front(Slot::Granted) {
+            if let Some(w) = self.send_waiters.pop_front(Slot::Granted(n)) {
                 wakers.push(w);
             }
         }
@@ -96,7 +100,7 @@ impl<T> Chan<T> {
                 reserved: 0,
                 senders: 1,
                 rx_closed: false,
-                rx_waker: None,
+                rx_waker: WakerSlot::new(),
                 send_waiters: WaitList::new(),
                 closed_waiters: WaitList::new(),
             }),
@@ -156,61 +160,49 @@ impl<T> Chan<T> {
     /// Waits for `n` slots in FIFO order with every other sender. `Ok`:
     /// the slots are reserved for the caller. `Err`: the receiver closed.
     pub(super) fn poll_acquire(
-        &self,
+        waiter: &mut Waiter<&Chan<T>>,
         n: usize,
-        key: &mut Option<usize>,
-        cx: &mut Context<'_>,
+        waker: &Waker,
     ) -> Poll<Result<(), ()>> {
-        let mut st = self.lock();
-        let Some(k) = *key else {
-            if st.rx_closed {
-                return Poll::Ready(Err(()));
-            }
-            if !st.send_waiters.has_queued() && st.free(self.cap) >= n {
-                st.reserved += n;
-                return Poll::Ready(Ok(()));
-            }
-            *key = Some(st.send_waiters.push_back(cx.waker(), Slot::Waiting(n)));
-            return Poll::Pending;
-        };
-        let out = match *st.send_waiters.state(k) {
-            Slot::Waiting(_) => {
-                st.send_waiters.set_waker(k, cx.waker());
-                return Poll::Pending;
-            }
-            Slot::Granted => Ok(()),
-            Slot::Closed => Err(()),
-        };
-        st.send_waiters.remove(k);
-        *key = None;
-        Poll::Ready(out)
-    }
-
-    /// The `Drop` of a waiting acquire: leaves the queue; slots granted to
-    /// it but never observed go to the next waiters.
-    pub(super) fn cancel_acquire(&self, key: usize, n: usize) {
-        let granted = self.lock().send_waiters.remove(key) == Slot::Granted;
-        if granted {
-            self.release(n);
-        }
+        waiter.poll_grant(
+            waker,
+            |chan, st| {
+                if st.rx_closed {
+                    return Ok(Err(()));
+                }
+                if !st.send_waiters.has_queued() && st.free(chan.cap) >= n {
+                    st.reserved += n;
+                    return Ok(Ok(()));
+                }
+                Err(Slot::Waiting(n))
+            },
+            |_, slot| match slot {
+                Slot::Granted(_) => Ok(()),
+                Slot::Closed => Err(()),
+                Slot::Waiting(_) => unreachable!("a waiting entry is still linked"),
+            },
+        )
     }
 
     /// Gives back `n` reserved slots (an unused permit).
     pub(super) fn release(&self, n: usize) {
         let mut wakers = Wakers::default();
-        {
-            let mut st = self.lock();
-            debug_assert!(st.reserved >= n);
-            st.reserved -= n;
-            st.grant(self.cap, &mut wakers);
-            if st.rx_closed && st.reserved == 0 {
-                // A closed receiver waits for outstanding permits.
-                if let Some(w) = st.rx_waker.take() {
-                    wakers.push(w);
-                }
+        self.release_locked(&mut self.lock(), n, &mut wakers);
+        wakers.wake_all();
+    }
+
+    /// [`release`](Self::release) under the lock: the slots go to the front
+    /// waiters; a closed receiver waiting for the last permit is woken.
+    fn release_locked(&self, st: &mut State<T>, n: usize, wakers: &mut Wakers) {
+        debug_assert!(st.reserved >= n);
+        st.reserved -= n;
+        st.grant(self.cap, wakers);
+        if st.rx_closed && st.reserved == 0 {
+            // A closed receiver waits for outstanding permits.
+            if let Some(w) = st.rx_waker.take() {
+                wakers.push(w);
             }
         }
-        wakers.wake_all();
     }
 
     /// Receives up to `limit` messages into `buf` (the `recv` path uses 1).
@@ -235,7 +227,7 @@ impl<T> Chan<T> {
             return Poll::Ready(0);
         }
         if let Some(waker) = waker {
-            store_waker(&mut st.rx_waker, waker);
+            st.rx_waker.register(waker);
         }
         Poll::Pending
     }
@@ -255,7 +247,7 @@ impl<T> Chan<T> {
             return Poll::Ready(None);
         }
         if let Some(waker) = waker {
-            store_waker(&mut st.rx_waker, waker);
+            st.rx_waker.register(waker);
         }
         Poll::Pending
     }
@@ -284,25 +276,14 @@ impl<T> Chan<T> {
         drop(waker);
     }
 
-    /// `Sender::closed()`: ready once the receiver closed or dropped.
-    pub(super) fn poll_closed(&self, key: &mut Option<usize>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut st = self.lock();
-        if st.rx_closed {
-            if let Some(k) = key.take() {
-                st.closed_waiters.remove(k);
-            }
-            return Poll::Ready(());
-        }
-        match *key {
-            Some(k) => st.closed_waiters.set_waker(k, cx.waker()),
-            None => *key = Some(st.closed_waiters.push_back(cx.waker(), ())),
-        }
-        Poll::Pending
-    }
-
-    /// The `Drop` of a pending `closed()` future.
-    pub(super) fn cancel_closed(&self, key: usize) {
-        self.lock().closed_waiters.remove(key);
+    /// `Sender::closed()`: ready once the receiver closed or dropped (an
+    /// entry of the closed list is only ever popped by `close`).
+    pub(super) fn poll_closed(waiter: &mut Waiter<ClosedQueue<'_, T>>, waker: &Waker) -> Poll<()> {
+        waiter.poll_grant(
+            waker,
+            |_, st| if st.rx_closed { Ok(()) } else { Err(()) },
+            |_, ()| (),
+        )
     }
 
     pub(super) fn add_sender(&self) {
@@ -352,5 +333,46 @@ impl<T> Chan<T> {
     /// Free slots now (queued messages and outstanding permits use slots).
     pub(super) fn capacity(&self) -> usize {
         self.lock().free(self.cap)
+    }
+}
+
+/// The waiting senders: a dropped [`Waiter`] that was granted slots gives
+/// them back, and they go to the next waiters.
+impl<T> WaitQueue for &Chan<T> {
+    type Entry = Slot;
+    type Locked = State<T>;
+
+    #[inline]
+    fn mutex(&self) -> &Mutex<State<T>> {
+        &self.state
+    }
+
+    #[inline]
+    fn list<'l>(&self, st: &'l mut State<T>) -> &'l mut WaitList<Slot> {
+        &mut st.send_waiters
+    }
+
+    fn pass_on(&self, st: &mut State<T>, slot: Slot, wakers: &mut Wakers) {
+        if let Slot::Granted(n) = slot {
+            self.release_locked(st, n, wakers);
+        }
+    }
+}
+
+/// The futures of `Sender::closed()`: nothing to pass on.
+pub(super) struct ClosedQueue<'a, T>(pub(super) &'a Chan<T>);
+
+impl<T> WaitQueue for ClosedQueue<'_, T> {
+    type Entry = ();
+    type Locked = State<T>;
+
+    #[inline]
+    fn mutex(&self) -> &Mutex<State<T>> {
+        &self.0.state
+    }
+
+    #[inline]
+    fn list<'l>(&self, st: &'l mut State<T>) -> &'l mut WaitList<()> {
+        &mut st.closed_waiters
     }
 }

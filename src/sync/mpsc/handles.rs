@@ -17,10 +17,7 @@ macro_rules! sender_common {
             /// # Cancellation
             /// Dropping the future loses nothing; it leaves the list of waiters.
             pub fn closed(&self) -> $crate::sync::mpsc::Closed<'_, T> {
-                $crate::sync::mpsc::Closed {
-                    chan: &self.chan,
-                    key: None,
-                }
+                $crate::sync::mpsc::Closed::new(&self.chan)
             }
 
             /// Whether `self` and `other` send into the same channel.

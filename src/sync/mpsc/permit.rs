@@ -17,12 +17,13 @@ use std::task::{Context, Poll};
 
 use super::chan::Chan;
 use super::{SendError, Sender, TrySendError};
+use crate::sync::waiter::Waiter;
 
-/// Waits for `n` slots (FIFO with every sender), cancelling on drop.
+/// Waits for `n` slots (FIFO with every sender); dropped, its [`Waiter`]
+/// leaves the queue and passes granted slots on.
 struct Acquire<'a, T> {
-    chan: &'a Chan<T>,
+    waiter: Waiter<&'a Chan<T>>,
     n: usize,
-    key: Option<usize>,
 }
 
 impl<T> Future for Acquire<'_, T> {
@@ -31,17 +32,8 @@ impl<T> Future for Acquire<'_, T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         crate::coop::budget!(cx, self.as_mut().poll(cx)); // cooperative budget (coop.rs)
         let this = &mut *self;
-        this.chan
-            .poll_acquire(this.n, &mut this.key, cx)
+        Chan::poll_acquire(&mut this.waiter, this.n, cx.waker())
             .map(|r| r.map_err(|()| SendError(())))
-    }
-}
-
-impl<T> Drop for Acquire<'_, T> {
-    fn drop(&mut self) {
-        if let Some(key) = self.key {
-            self.chan.cancel_acquire(key, self.n);
-        }
     }
 }
 
@@ -119,9 +111,8 @@ impl<T> Sender<T> {
 
     fn acquire(&self, n: usize) -> Acquire<'_, T> {
         Acquire {
-            chan: &self.chan,
+            waiter: Waiter::new(&self.chan),
             n,
-            key: None,
         }
     }
 }
