@@ -147,11 +147,7 @@ impl<T> JoinHandle<T> {
         // SAFETY: runtime thread; the task is not complete, so `finish` is
         // not running (it would be on this same thread) and nobody else
         // holds a borrow of the slot.
-        let slot = unsafe { &mut *local.join_waker.get() };
-        match slot {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => *slot = Some(cx.waker().clone()),
-        }
+        unsafe { &mut *local.join_waker.get() }.register(cx.waker());
         if !state.has(JOIN_WAKER) {
             header(ptr).state.set_join_waker();
         }

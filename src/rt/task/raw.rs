@@ -67,13 +67,14 @@ use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use super::contain::{TaskMeta, drop_contained, report_contained_panic};
 use super::join_error::{Failure, JoinError};
 use super::state::{CANCELLED, COMPLETE, HANDLE, JOIN_WAKER, SCHEDULED, State};
 use crate::loom::Arc;
 use crate::rt::inbox::Inbox;
+use crate::waker_slot::WakerSlot;
 
 /// The part of a task any thread may read (through a `Waker`).
 #[repr(C)]
@@ -94,7 +95,7 @@ pub(crate) struct Header {
 #[repr(C)]
 pub(crate) struct Local {
     /// Who awaits the `JoinHandle` (valid while the state has `JOIN_WAKER`).
-    pub(crate) join_waker: UnsafeCell<Option<Waker>>,
+    pub(crate) join_waker: UnsafeCell<WakerSlot>,
     /// This task's index in the runtime's task list (`task_list.rs`).
     pub(crate) slot: Cell<u32>,
     /// Which member of the stage union is live.
@@ -210,7 +211,7 @@ where
                 location: how.location,
             },
             local: Local {
-                join_waker: UnsafeCell::new(None),
+                join_waker: UnsafeCell::new(WakerSlot::default()),
                 slot: Cell::new(u32::MAX),
                 stage: Cell::new(StageTag::Future),
             },
