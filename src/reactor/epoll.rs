@@ -24,7 +24,7 @@
 //!
 //! # Waking the loop from another thread
 //! An `eventfd` registered like any source, under a key no slab entry can
-//! have ([`NOTIFY_KEY`]). [`EventFdUnpark::unpark`] writes 1 to it, which
+//! have ([`NOTIFY_KEY`]). [`EventFdUnpark`]'s `unpark` writes 1 to it, which
 //! wakes `epoll_wait`. The counter is never read back: in edge-triggered
 //! mode every `write` to an eventfd is a new wakeup (the kernel calls the
 //! waitqueue callback on each write, not only on 0 → 1), so the loop saves
