@@ -56,7 +56,7 @@
 //! | `inbox.rs` | wakes from other threads, and how the sleeping loop is woken |
 //! | `handle.rs`, `handle/remote.rs` | [`Handle`]: spawn onto a runtime from any thread; the `Send` [`RemoteJoinHandle`] |
 //! | `context.rs` | "which runtime runs on this thread" (a thread-local) |
-//! | `reactor/` | sources, readiness, waiters, `wait` (`mod.rs`); `epoll.rs` (Linux, on `libc`, `EPOLLRDHUP`) or `polling.rs` (kqueue, others); [`ReactorBackend`] |
+//! | `reactor.rs`, `reactor/` | sources, readiness, waiters, `wait`; `reactor/epoll.rs` (Linux, on `libc`, `EPOLLRDHUP`) or `reactor/polling.rs` (kqueue, others), picked in `reactor/backend.rs`: [`ReactorBackend`] |
 //! | `io/fd.rs`, `io/async_fd.rs` | the fd registration every socket uses (deregistered before close, many waiters), [`io::AsyncFd`] |
 //! | `io/traits.rs`, `io/ext.rs` | [`io::AsyncRead`] / [`io::AsyncWrite`] and their `.await` forms |
 //! | `io/buf_reader.rs` | [`io::BufReader`], `read_line`, `lines` |

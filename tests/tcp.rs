@@ -179,7 +179,7 @@ fn half_close_then_write_back() {
 /// Data and FIN arriving in one readiness edge: the short read of the data
 /// must not hide the end of stream. Run on each reactor backend (the epoll
 /// one trusts short reads, which is safe only because it keeps "read
-/// closed"; see `src/reactor/mod.rs`).
+/// closed"; see `src/reactor.rs`).
 #[test]
 fn data_then_close_in_one_edge_is_seen() {
     let mut backends = vec![ramen::ReactorBackend::Polling];

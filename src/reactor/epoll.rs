@@ -16,7 +16,7 @@
 //! `EPOLLIN | EPOLLOUT | EPOLLRDHUP`. `EPOLLRDHUP` is the piece `polling`
 //! lacks: the kernel sets it when the peer shut down its write side (FIN
 //! received), in the same event as the data that came before it. The reactor
-//! keeps that as a sticky "read closed" bit (`mod.rs`), and with it a short
+//! keeps that as a sticky "read closed" bit (`reactor.rs`), and with it a short
 //! read *can* be trusted: either nothing more will come before a new edge,
 //! or "read closed" is set and keeps the direction ready, so the next read
 //! returns the `0` of end of stream at once. [`Epoll::RDHUP`] tells the read
@@ -114,7 +114,7 @@ impl Epoll {
     }
 
     /// Registers `fd` under `key`, edge-triggered, for both directions and
-    /// `EPOLLRDHUP`. The caller deletes it before closing it (`mod.rs`).
+    /// `EPOLLRDHUP`. The caller deletes it before closing it (`reactor.rs`).
     pub(crate) fn add(&self, fd: RawFd, key: usize) -> io::Result<()> {
         self.ctl(libc::EPOLL_CTL_ADD, fd, INTEREST, key as u64)
     }

@@ -7,7 +7,7 @@
 //! all of them asleep. **Second naive approach:** non-blocking sockets tried
 //! in a loop. **Its problem:** a busy loop burns a core doing nothing.
 //!
-//! **What this folder does:** it asks the kernel "tell me when any of these
+//! **What this file does:** it asks the kernel "tell me when any of these
 //! fds can move" with one `epoll_wait` (or `kevent`), and turns each answer
 //! into a `Waker::wake` for the task that wanted it. The loop in
 //! `event_loop.rs` calls [`Reactor::wait`] only when no task is ready (or the
