@@ -1,6 +1,6 @@
 //! The Reactor: the table of registered fds, their cached readiness and the
-//! tasks waiting on them, over one kernel poller (`epoll.rs` on Linux,
-//! `polling.rs` elsewhere; `backend.rs` picks).
+//! tasks waiting on them, over one kernel poller (`reactor/epoll.rs` on Linux,
+//! `reactor/polling.rs` elsewhere; `reactor/backend.rs` picks).
 //!
 //! **Naive approach:** one blocking `read` per connection, each on its own
 //! thread. **Its problem:** 10,000 connections, 10,000 threads, and almost
