@@ -9,6 +9,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use crate::diag::DiagConfig;
+use crate::reactor::ReactorBackend;
 use crate::runtime::Runtime;
 
 /// How many tasks the loop polls before it checks I/O and timers again.
@@ -35,6 +36,8 @@ pub(crate) struct Config {
     pub(crate) blocking_keep_alive: Duration,
     pub(crate) diag: DiagConfig,
     pub(crate) start_paused: bool,
+    /// `None`: `RAMEN_REACTOR`, else the system's default (`reactor/backend.rs`).
+    pub(crate) reactor_backend: Option<ReactorBackend>,
 }
 
 impl Default for Config {
@@ -45,6 +48,7 @@ impl Default for Config {
             blocking_keep_alive: DEFAULT_BLOCKING_KEEP_ALIVE,
             diag: DiagConfig::from_env(),
             start_paused: false,
+            reactor_backend: None,
         }
     }
 }
@@ -151,7 +155,7 @@ impl Builder {
         self
     }
 
-    /// Creates the runtime: its poller (an epoll or kqueue fd plus a notify
+    /// Creates the runtime: its reactor (an epoll or kqueue fd plus a notify
     /// fd) is the only OS resource it opens up front.
     pub fn build(self) -> io::Result<Runtime> {
         Runtime::with_config(self.config)
@@ -173,6 +177,16 @@ impl Builder {
     /// ```
     pub fn start_paused(mut self, paused: bool) -> Builder {
         self.config.start_paused = paused;
+        self
+    }
+
+    /// The kernel interface the reactor waits with. Default: `RAMEN_REACTOR`
+    /// (`epoll` or `polling`) if set when the runtime is built, else
+    /// [`ReactorBackend::Epoll`] on Linux and [`ReactorBackend::Polling`]
+    /// elsewhere (where `Epoll` is not available and `Polling` is used
+    /// instead). This setting wins over the environment variable.
+    pub fn reactor_backend(mut self, backend: ReactorBackend) -> Builder {
+        self.config.reactor_backend = Some(backend);
         self
     }
 }

@@ -138,8 +138,8 @@
 //!   or forever;
 //! - `Inbox::park(Park::Reactor)` (`inbox.rs`) records "the loop is asleep
 //!   in the reactor", so a wake from another thread knows to interrupt it
-//!   with `Poller::notify`;
-//! - `Reactor::wait` → `Poller::wait` of the `polling` crate → `epoll_wait`
+//!   through the reactor's unpark handle (a write to an eventfd);
+//! - `Reactor::wait` → the Linux backend (`reactor/epoll.rs`) → `epoll_wait`
 //!   (kqueue on macOS). The thread sleeps; no CPU is used.
 //!
 //! (A loop with *no* fd registered — only timers and other threads to wait
@@ -177,7 +177,7 @@
 //!     matches the inbox's), so the local path: `Core::schedule_local` →
 //!     `RunQueue::push`.
 //!     No lock, no syscall. (From another thread — a `spawn_blocking` job, a
-//!     channel sender — it would be `Inbox::push`, plus `Poller::notify` if the
+//!     channel sender — it would be `Inbox::push`, plus an unpark if the
 //!     loop is parked.)
 //!
 //! ## ⑦ Polled again: `Ready`

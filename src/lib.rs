@@ -2,7 +2,7 @@
 //!
 //! ramen runs many cooperative tasks (coroutines) on **one thread**: a
 //! hand-written executor, a hand-written `Waker`, and an epoll/kqueue reactor
-//! (through [`polling`](https://docs.rs/polling)). While one task waits for a
+//! (`epoll` on `libc` on Linux, [`polling`](https://docs.rs/polling) elsewhere). While one task waits for a
 //! socket or a timer, the others run. Coroutines do not make computation
 //! faster; they stop you from waiting.
 //!
@@ -20,7 +20,7 @@
 //! ```text
 //!           spawn(fut) ──► RunQueue ◄── local wake (same thread, no lock)
 //!                            │    ▲
-//!                  pop ≤ budget   └── Inbox ◄── remote wake (other threads) + Poller::notify
+//!                  pop ≤ budget   └── Inbox ◄── remote wake (other threads) + unpark
 //!                            ▼
 //!                      poll(task) ──► Ready: store output, wake JoinHandle
 //!                            │
@@ -62,7 +62,7 @@
 //! | `coop.rs` | the per-task cooperative budget: ready resources still yield; [`task::unconstrained`] |
 //! | `waker_slot.rs` | `WakerSlot`: store a waker unless the stored one `will_wake` the same task (every "who to wake" field) |
 //! | `handle.rs`, `handle/remote.rs` | [`Handle`]: spawn onto a runtime from any thread; the `Send` [`RemoteJoinHandle`] |
-//! | `reactor.rs` | epoll/kqueue through `polling`: sources, readiness, `wait` |
+//! | `reactor.rs`, `reactor/` | sources, readiness, waiters, `wait`; `reactor/epoll.rs` (Linux, on `libc`, `EPOLLRDHUP`) or `reactor/polling.rs` (kqueue, others), picked in `reactor/backend.rs`: [`ReactorBackend`] |
 //! | `io/fd.rs`, `io/async_fd.rs` | the fd registration every socket uses (deregistered before close, many waiters), [`io::AsyncFd`] |
 //! | `io/traits.rs`, `io/ext.rs` | [`io::AsyncRead`] / [`io::AsyncWrite`] and their `.await` forms |
 //! | `io/buf_reader.rs` | [`io::BufReader`], `read_line`, `lines` |
@@ -142,6 +142,7 @@ pub use handle::{Handle, RemoteJoinHandle, TryCurrentError};
 pub use join::__private;
 pub use join_set::JoinSet;
 pub use metrics::Metrics;
+pub use reactor::ReactorBackend;
 pub use runtime::{Runtime, block_on};
 pub use select::{Either, Select, SelectAll, select, select_all};
 pub use spawn::{Spawner, TaskBuilder, YieldNow, spawn, spawner, yield_now};

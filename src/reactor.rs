@@ -1,41 +1,59 @@
-//! The Reactor: one `polling::Poller` (epoll on Linux, kqueue on macOS/BSD)
-//! and the table of sources waiting on it.
+//! The Reactor: the table of registered fds, their cached readiness and the
+//! tasks waiting on them, over one kernel poller (`reactor/epoll.rs` on Linux,
+//! `reactor/polling.rs` elsewhere; `reactor/backend.rs` picks).
 //!
 //! **Naive approach:** one blocking `read` per connection, each on its own
 //! thread. **Its problem:** 10,000 connections, 10,000 threads, and almost
 //! all of them asleep. **Second naive approach:** non-blocking sockets tried
 //! in a loop. **Its problem:** a busy loop burns a core doing nothing.
 //!
-//! **What this file does:** it asks the kernel "tell me when any of these fds
-//! can move" with one `epoll_wait`, and turns each answer into a `Waker::wake`
-//! for the task that wanted it. The loop in `event_loop.rs` calls [`Reactor::wait`]
-//! only when no task is ready (or the fairness budget ran out).
+//! **What this file does:** it asks the kernel "tell me when any of these
+//! fds can move" with one `epoll_wait` (or `kevent`), and turns each answer
+//! into a `Waker::wake` for the task that wanted it. The loop in
+//! `event_loop.rs` calls [`Reactor::wait`] only when no task is ready (or the
+//! fairness budget ran out). This file is the part that does not depend on
+//! the kernel interface; the backends only register fds and report events.
 //!
 //! # Registration: edge-triggered, measured
-//! Every fd is registered once, edge-triggered (`PollMode::Edge`), for both
-//! directions, with its slab key as the event key: no `epoll_ctl` per wait.
-//! Readiness is cached per direction ([`READABLE`], [`WRITABLE`]) and cleared
-//! only when a syscall says `WouldBlock` (see `io/fd.rs`).
-//!
-//! tokio saves one more syscall by trusting a *short* read (fewer bytes than
-//! the buffer) as "drained". That is only safe with `EPOLLRDHUP`: when a
-//! peer's last data and its FIN arrive before one `epoll_wait`, the kernel
-//! reports a single edge; a reader that clears readiness after the short read
-//! then waits for an edge that never comes. `polling` 3 registers
-//! `IN|HUP|ERR|PRI` and has no way to ask for `RDHUP`, so ramen pays the
-//! `EAGAIN` read instead (the regression test is
-//! `data_then_close_in_one_edge_is_seen` in `tests/tcp.rs`). An echo round
-//! trip therefore costs six syscalls (a send, a receive and one `EAGAIN`
-//! receive on each side) plus a share of each `epoll_wait` batch. Measured
-//! with `perf stat -e raw_syscalls:sys_enter` over 100 connections × 1,000
-//! round trips (`cargo run -p ramen-benches --release --bin compare`):
-//! ramen 6.11 per round trip, tokio 5.03, smol 10.7, a hand-written epoll
-//! loop with no runtime 4.02.
+//! Every fd is registered once, edge-triggered, for both directions, with its
+//! slab key as the event key: no `epoll_ctl` per wait. Readiness is cached
+//! per direction ([`READABLE`], [`WRITABLE`]) and cleared when a syscall says
+//! `WouldBlock` (see `io/fd.rs`).
 //!
 //! The alternative, oneshot (`EPOLLONESHOT`, re-armed with `epoll_ctl` after
-//! every event), is easier to explain — interest exists exactly while a waker
-//! waits — but costs one extra `epoll_ctl` per wait and one `EAGAIN` read per
-//! round trip: smol's ≈10 syscalls per round trip comes from there.
+//! every event), is easier to explain (interest exists exactly while a waker
+//! waits) but costs one extra `epoll_ctl` per wait and one `EAGAIN` read per
+//! round trip: smol's count of syscalls per echo round trip comes from there
+//! (`cargo run -p ramen-benches --release --bin compare`, row "TCP echo
+//! syscalls").
+//!
+//! # Short reads and "read closed"
+//! A stream read that returns fewer bytes than the buffer had room for
+//! emptied the kernel's receive queue, so the reader could clear readiness
+//! at once instead of paying one more `recv` to hear `EAGAIN`. That is only
+//! safe when the kernel also says *why* an edge came. When a peer's last
+//! data and its FIN arrive before one wait, they make a single edge; a
+//! reader that takes the data with a short read and clears readiness then
+//! waits for an edge that never comes, and never sees end of stream
+//! (`data_then_close_in_one_edge_is_seen` in `tests/tcp.rs`). The epoll
+//! backend registers `EPOLLRDHUP`, so that edge says "read closed" too; the
+//! reactor keeps it as a *sticky* bit ([`Reactor::drained`] never clears
+//! it) and the next read returns the `0` of end of stream at once. The
+//! `polling` backend cannot ask for `EPOLLRDHUP`; with it
+//! [`Reactor::trusts_short_reads`] is false and every drain is confirmed by
+//! a `WouldBlock`.
+//!
+//! The read direction's states, per source (`WRITABLE` is the first two):
+//!
+//! | state | bits | left by |
+//! |-|-|-|
+//! | not ready | none | an event: → ready (→ ready+closed with "read closed") |
+//! | ready | `READABLE` | `WouldBlock` or a trusted short read: → not ready |
+//! | ready+closed | `READABLE \| READ_CLOSED` | only `WouldBlock`: → not ready |
+//!
+//! `WouldBlock` clears both bits because the kernel just said nothing is
+//! there *and* the stream is not at its end (a FIFO whose writer came back).
+//! `debug_assert!`s check that `READ_CLOSED` never stands without `READABLE`.
 //!
 //! # Spurious wakeups
 //! A wake from the reactor means "this direction *may* be ready". Another task
@@ -45,9 +63,10 @@
 //!
 //! # Draining readiness
 //! With edge-triggered registration the kernel reports a *change*. A reader
-//! that stops before `WouldBlock` keeps its readiness bit set
-//! and will be let straight through next time — so nothing is lost — but a
-//! reader that waits for a new event without draining would wait forever.
+//! that stops before `WouldBlock` (or a trusted short read) keeps its
+//! readiness bit set and will be let straight through next time, so nothing
+//! is lost; but a reader that waits for a new event without draining would
+//! wait forever.
 //!
 //! # Waiters: a short list per direction
 //! Each source keeps, per direction, a `Vec<(token, Waker)>`: the futures
@@ -59,30 +78,52 @@
 //! keeps its capacity across waits, so the common wait allocates nothing
 //! after the first; removal by token is a linear scan, but over a list that
 //! is short or, when long (50 acceptors), woken whole by the next edge
-//! anyway — the O(n) drain is paid regardless. A slab would give O(1) removal
+//! anyway: the O(n) drain is paid regardless. A slab would give O(1) removal
 //! at the price of an indirection and a second table to keep consistent.
 //!
 //! # Invariants
-//! - The slab key is the poller key; events for keys no longer present are ignored.
+//! - The slab key is the backend's event key; events for keys no longer
+//!   present are ignored.
 //! - A token appears at most once in a direction's list (`poll_ready` replaces in place).
-//! - A source is deleted from the poller before its fd is closed (see `io/fd.rs`).
-//! - `Events` is cleared before each wait (polling appends to it).
+//! - A source is deleted from the backend before its fd is closed (see `io/fd.rs`).
+//! - `READ_CLOSED` implies `READABLE`.
+
+mod backend;
+#[cfg(target_os = "linux")]
+mod epoll;
+mod polling;
+
+pub use backend::ReactorBackend;
 
 use std::cell::{Cell, RefCell};
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::{BorrowedFd, RawFd};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use polling::{Event, Events, PollMode, Poller};
 use slab::Slab;
 
-use crate::loom::Arc;
+use crate::inbox::Unpark;
+use backend::Backend;
 
 /// Readiness bit: the fd can be read (or accepted from, or hit EOF/error).
 pub(crate) const READABLE: u8 = 0b01;
 /// Readiness bit: the fd can be written.
 pub(crate) const WRITABLE: u8 = 0b10;
+/// Readiness bit: the peer will send no more ("read closed", `EPOLLRDHUP`
+/// or `EPOLLHUP`). Sticky: only `WouldBlock` clears it (see the module docs).
+const READ_CLOSED: u8 = 0b100;
+
+/// One source's event, as a backend reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct BackendEvent {
+    /// The slab key the fd was registered under.
+    key: usize,
+    readable: bool,
+    writable: bool,
+    /// The peer shut its write side (never set by the `polling` backend).
+    read_closed: bool,
+}
 
 /// Waiter token of the `poll_*` methods (`AsyncRead::poll_read`,
 /// `poll_accept`, ...): one shared slot per direction, the last caller wins
@@ -99,6 +140,16 @@ struct Source {
 }
 
 impl Source {
+    /// The readiness invariant: "read closed" only with "readable".
+    #[inline]
+    fn check(&self) {
+        debug_assert!(
+            self.readiness & READ_CLOSED == 0 || self.readiness & READABLE != 0,
+            "READ_CLOSED without READABLE: {:#05b}",
+            self.readiness
+        );
+    }
+
     fn waiters(&mut self, dir: u8) -> &mut Vec<(u64, Waker)> {
         debug_assert!(
             dir == READABLE || dir == WRITABLE,
@@ -108,12 +159,12 @@ impl Source {
     }
 }
 
-/// Owns the poller and the table of registered fds. Single-threaded, except
-/// for the poller itself, which other threads reach only through `notify`.
+/// Owns the backend and the table of registered fds. Single-threaded: other
+/// threads reach only the backend's unpark handle, which `new` hands out.
 pub(crate) struct Reactor {
-    poller: Arc<Poller>,
-    mode: PollMode,
-    events: RefCell<Events>,
+    backend: Backend,
+    /// Cached `backend.rdhup()`: checked on every stream read.
+    rdhup: bool,
     sources: RefCell<Slab<Source>>,
     /// Keys deregistered while `sources` was borrowed; removed at the next wait.
     dead: RefCell<Vec<usize>>,
@@ -148,24 +199,34 @@ fn task_of(waker: &Waker) -> Option<u64> {
 }
 
 impl Reactor {
-    pub(crate) fn new(poller: Arc<Poller>) -> Reactor {
-        // Edge-triggered where the OS has it (epoll, kqueue); level otherwise.
-        let mode = if poller.supports_edge() {
-            PollMode::Edge
-        } else {
-            PollMode::Level
-        };
-        Reactor {
-            poller,
-            mode,
-            events: RefCell::new(Events::new()),
+    /// Opens the backend `config` asks for (`Builder::reactor_backend`, else
+    /// `RAMEN_REACTOR`, else the system's default) and returns the reactor
+    /// with the handle that wakes its `wait` from any thread.
+    pub(crate) fn new(config: &crate::builder::Config) -> io::Result<(Reactor, Box<dyn Unpark>)> {
+        let (backend, unpark) = Backend::new(config.reactor_backend)?;
+        let reactor = Reactor {
+            rdhup: backend.rdhup(),
+            backend,
             sources: RefCell::new(Slab::new()),
             dead: RefCell::new(Vec::new()),
             wakers: RefCell::new(Vec::new()),
             next_token: std::cell::Cell::new(POLL_SLOT + 1),
             narrating: Cell::new(false),
             notes: RefCell::new(Vec::new()),
-        }
+        };
+        Ok((reactor, unpark))
+    }
+
+    /// Which backend this reactor waits with.
+    pub(crate) fn backend(&self) -> ReactorBackend {
+        self.backend.kind()
+    }
+
+    /// Whether a short stream read may be trusted to have drained the
+    /// socket (the backend reports "read closed"); see the module docs.
+    #[inline]
+    pub(crate) fn trusts_short_reads(&self) -> bool {
+        self.rdhup
     }
 
     /// Keep [`ReactorNote`]s from now on (`Builder::explain`).
@@ -184,13 +245,13 @@ impl Reactor {
         let mut sources = self.sources.borrow_mut();
         let entry = sources.vacant_entry();
         let key = entry.key();
-        // SAFETY: `polling` requires the fd to stay open until `delete` is
-        // called. Every caller is an `IoSource` (io/fd.rs) that owns the fd and
-        // calls `deregister` in its `Drop` before the fd is closed.
-        unsafe { self.poller.add_with_mode(fd, Event::all(key), self.mode) }.map_err(|e| {
+        // SAFETY: `Backend::add` requires the fd to stay open until `delete`
+        // is called. Every caller is an `IoSource` (io/fd.rs) that owns the fd
+        // and calls `deregister` in its `Drop` before the fd is closed.
+        unsafe { self.backend.add(fd, key) }.map_err(|e| {
             io::Error::new(
                 e.kind(),
-                format!("ramen: cannot register fd {fd} with the poller: {e}"),
+                format!("ramen: cannot register fd {fd} with the reactor: {e}"),
             )
         })?;
         entry.insert(Source {
@@ -201,7 +262,7 @@ impl Reactor {
         Ok(key)
     }
 
-    /// Removes `fd` from the poller (before it is closed) and forgets `key`.
+    /// Removes `fd` from the backend (before it is closed) and forgets `key`.
     ///
     /// `fd` is `None` when the registered fd is already gone (its owner
     /// replaced the object through `get_mut`, closing it): the kernel dropped
@@ -209,9 +270,9 @@ impl Reactor {
     /// another source that reused it.
     pub(crate) fn deregister(&self, key: usize, fd: Option<BorrowedFd<'_>>) {
         if let Some(fd) = fd {
-            // Failure means the fd was already gone from the poller; the
+            // Failure means the fd was already gone from the backend; the
             // entry must be forgotten either way.
-            let _ = self.poller.delete(fd);
+            let _ = self.backend.delete(fd);
         }
         match self.sources.try_borrow_mut() {
             Ok(mut sources) => {
@@ -281,11 +342,32 @@ impl Reactor {
         Poll::Pending
     }
 
-    /// The syscall said `WouldBlock`: not ready
-    /// until the next edge.
+    /// The syscall said `WouldBlock`: not ready until the next edge. For
+    /// [`READABLE`] this ends "read closed" too: the kernel just said the
+    /// stream is not at its end.
     pub(crate) fn clear_readiness(&self, key: usize, dir: u8) {
         if let Some(source) = self.sources.borrow_mut().get_mut(key) {
-            source.readiness &= !dir;
+            let cleared = if dir & READABLE != 0 {
+                dir | READ_CLOSED
+            } else {
+                dir
+            };
+            source.readiness &= !cleared;
+            source.check();
+        }
+    }
+
+    /// A stream read returned fewer bytes than asked: the receive queue is
+    /// empty, so read readiness ends now (no `recv` to hear `EAGAIN`),
+    /// unless "read closed" holds it (sticky: the next read returns end of
+    /// stream at once). Only when [`trusts_short_reads`](Self::trusts_short_reads).
+    pub(crate) fn drained(&self, key: usize) {
+        debug_assert!(self.rdhup, "a short read proves nothing without RDHUP");
+        if let Some(source) = self.sources.borrow_mut().get_mut(key) {
+            if source.readiness & READ_CLOSED == 0 {
+                source.readiness &= !READABLE;
+            }
+            source.check();
         }
     }
 
@@ -318,71 +400,67 @@ impl Reactor {
         self.sources.borrow().len()
     }
 
-    /// The poller's fd, for counting fds in tests and docs.
-    #[allow(dead_code)]
-    pub(crate) fn poller_fd(&self) -> RawFd {
-        self.poller.as_raw_fd()
-    }
-
     /// Waits for events (at most `timeout`; `None` = until one arrives or
-    /// `Poller::notify`) and wakes the waiting tasks. Returns how many fds
-    /// had events.
+    /// the unpark handle is used) and wakes the waiting tasks. Returns how
+    /// many events the backend reported.
     pub(crate) fn wait(&self, timeout: Option<Duration>) -> io::Result<usize> {
         for key in self.dead.take() {
             self.sources.borrow_mut().try_remove(key);
         }
-        let mut events = self.events.borrow_mut();
-        events.clear();
-        self.poller.wait(&mut events, timeout)?;
         let mut wakers = self.wakers.borrow_mut();
-        {
+        let n = {
             let mut sources = self.sources.borrow_mut();
-            for ev in events.iter() {
-                // A key not in the slab: the source was dropped after the
-                // kernel queued the event. Ignore it.
-                let Some(source) = sources.get_mut(ev.key) else {
-                    continue;
-                };
-                if self.narrating.get() {
-                    let mut notes = self.notes.borrow_mut();
-                    for (happened, readable, dir) in
-                        [(ev.readable, true, 0), (ev.writable, false, 1)]
-                    {
-                        if !happened {
-                            continue;
-                        }
-                        let fd = source.fd;
-                        for (_, w) in &source.waiters[dir] {
-                            let task = task_of(w);
-                            notes.push(ReactorNote::Ready { fd, readable, task });
-                        }
-                    }
-                }
-                // An edge wakes every waiter of its direction (as tokio
-                // does): each retries its syscall, and those that find
-                // `WouldBlock` wait again. `drain` keeps the capacity.
-                if ev.readable {
-                    source.readiness |= READABLE;
-                    wakers.extend(source.waiters(READABLE).drain(..).map(|(_, w)| w));
-                }
-                if ev.writable {
-                    source.readiness |= WRITABLE;
-                    wakers.extend(source.waiters(WRITABLE).drain(..).map(|(_, w)| w));
-                }
-            }
-        }
-        let n = events.len();
-        drop(events);
+            self.backend.wait(timeout, &mut |ev| {
+                self.on_event(&mut sources, &mut wakers, ev)
+            })?
+        };
         // Wake outside every borrow: a waker may run arbitrary code.
-        let woken: Vec<Waker> = std::mem::take(&mut *wakers);
+        let mut woken: Vec<Waker> = std::mem::take(&mut *wakers);
         drop(wakers);
-        let mut woken = woken;
         for w in woken.drain(..) {
             w.wake();
         }
         // Give the buffer back so the next wait does not allocate.
         *self.wakers.borrow_mut() = woken;
         Ok(n)
+    }
+
+    /// One event: set the readiness it reports and move the waiters of each
+    /// direction it names into `wakers`.
+    fn on_event(&self, sources: &mut Slab<Source>, wakers: &mut Vec<Waker>, ev: BackendEvent) {
+        // A key not in the slab: the source was dropped after the kernel
+        // queued the event. Ignore it.
+        let Some(source) = sources.get_mut(ev.key) else {
+            return;
+        };
+        if self.narrating.get() {
+            let mut notes = self.notes.borrow_mut();
+            for (happened, readable, dir) in [(ev.readable, true, 0), (ev.writable, false, 1)] {
+                if !happened {
+                    continue;
+                }
+                let fd = source.fd;
+                for (_, w) in &source.waiters[dir] {
+                    let task = task_of(w);
+                    notes.push(ReactorNote::Ready { fd, readable, task });
+                }
+            }
+        }
+        // An edge wakes every waiter of its direction (as tokio does): each
+        // retries its syscall, and those that find `WouldBlock` wait again.
+        // `drain` keeps the capacity.
+        if ev.readable {
+            source.readiness |= READABLE;
+            if ev.read_closed {
+                source.readiness |= READ_CLOSED;
+            }
+            wakers.extend(source.waiters(READABLE).drain(..).map(|(_, w)| w));
+        }
+        if ev.writable {
+            source.readiness |= WRITABLE;
+            wakers.extend(source.waiters(WRITABLE).drain(..).map(|(_, w)| w));
+        }
+        source.check();
     }
 
     /// Drops every stored waker (runtime shutdown). Registered fds are

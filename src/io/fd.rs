@@ -38,17 +38,19 @@
 //! the runtime that uses it; `from_std` there). One thread-local read per
 //! operation.
 //!
-//! # Short reads do *not* clear readiness
-//! `reactor.rs` describes a shortcut: a stream read that comes back short
-//! (`0 < n < buf.len()`) drained the kernel buffer, so clear read readiness
-//! and save the `recv` that would say `EAGAIN`. It is unsound here: `polling`
-//! registers `EPOLLIN` but not `EPOLLRDHUP`, so when data and the peer's FIN
-//! arrive before one `epoll_wait`, they make *one* edge. The short read takes
-//! the data, the FIN makes no new edge, and a reader waiting for end of
-//! stream waits forever (`tests/tcp.rs`, `data_then_close_in_one_edge_is_seen`,
-//! hung every time). tokio can take the shortcut because mio registers
-//! `EPOLLRDHUP` and keeps "read closed" sticky. So readiness is cleared only
-//! on `WouldBlock`: one extra `recv` per wait, and no lost end of stream.
+//! # Short reads clear readiness only when "read closed" is reported
+//! A stream read that comes back short (`0 < n < buf.len()`) drained the
+//! kernel's receive queue, so clearing read readiness then saves the `recv`
+//! that would say `EAGAIN` (tokio does this). It is sound only if the
+//! backend also reports "read closed" (`EPOLLRDHUP`): data and the peer's
+//! FIN arriving before one `epoll_wait` make *one* edge, the short read takes
+//! the data, and without a sticky "read closed" a reader waiting for end of
+//! stream would wait forever (`tests/tcp.rs`,
+//! `data_then_close_in_one_edge_is_seen`, hung every time before the epoll
+//! backend). So [`IoSource::read_done`] clears on a short read only when the
+//! reactor trusts short reads (`Reactor::trusts_short_reads`: the Linux epoll
+//! backend); with the `polling` backend readiness is cleared only on
+//! `WouldBlock`: one extra `recv` per wait, and no lost end of stream.
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
@@ -211,18 +213,35 @@ impl<T: AsRawFd> IoSource<T> {
     }
 
     /// A stream-socket read (`Ok(0)` at once for an empty `buf`). Readiness
-    /// is cleared only on `WouldBlock`, never after a short read (see the
-    /// module docs).
+    /// is cleared on `WouldBlock`, and after a short read when the backend
+    /// reports "read closed" (see [`read_done`](Self::read_done)).
     pub(crate) fn poll_read_stream(
         &self,
         cx: &mut Context<'_>,
         buf: &mut [u8],
         mut op: impl FnMut(&T, &mut [u8]) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
-        if buf.is_empty() {
+        let len = buf.len();
+        if len == 0 {
             return Poll::Ready(Ok(0));
         }
-        self.poll_io(READABLE, cx, |t| op(t, buf))
+        let r = ready!(self.poll_io(READABLE, cx, |t| op(t, buf)));
+        self.read_done(&r, len);
+        Poll::Ready(r)
+    }
+
+    /// After a stream read into `len` bytes of room: a short read
+    /// (`0 < n < len`) drained the socket, so read readiness ends without
+    /// a `recv` that says `WouldBlock`, when the reactor trusts short reads
+    /// (its backend reports "read closed", which stays set; see the module
+    /// docs). End of stream (`0`) and errors leave readiness as it is.
+    #[inline]
+    pub(crate) fn read_done(&self, r: &io::Result<usize>, len: usize) {
+        if let Ok(n) = *r {
+            if n > 0 && n < len && self.reg.reactor.trusts_short_reads() {
+                self.reg.reactor.drained(self.reg.key);
+            }
+        }
     }
 
     /// `.await`-able `poll_io`, waiting as its own [`Waiter`] (so any

@@ -10,7 +10,8 @@
 //! **What this file does:** "wait, then try": `ready()` waits as one waiter
 //! among any number (so several tasks may await `readable()` on one socket);
 //! each `try_*` is one syscall now, and its `WouldBlock` clears the cached
-//! readiness so the next wait really waits (see `io/interest.rs`). The
+//! readiness so the next wait really waits (see `io/interest.rs`), and so,
+//! with the epoll backend, does a short stream read (see `io/fd.rs`). The
 //! methods are the same for every socket type, so they are written once, as
 //! macros, and stamped on each type here.
 //!
@@ -82,14 +83,22 @@ macro_rules! impl_stream_try_io {
         impl $ty {
             /// Reads what is there now, without waiting: `WouldBlock` if
             /// nothing is (then await [`readable`](Self::readable)); `Ok(0)`
-            /// at end of stream.
+            /// at end of stream. A short read may end the cached readiness
+            /// (the socket is drained; see `io/fd.rs`), so the next
+            /// `readable()` waits for new data.
             pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-                self.io.try_io(READABLE, |mut s| s.read(buf))
+                let len = buf.len();
+                let r = self.io.try_io(READABLE, |mut s| s.read(buf));
+                self.io.read_done(&r, len);
+                r
             }
 
             /// [`try_read`](Self::try_read) into several buffers (`readv`).
             pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-                self.io.try_io(READABLE, |mut s| s.read_vectored(bufs))
+                let len = bufs.iter().map(|b| b.len()).sum();
+                let r = self.io.try_io(READABLE, |mut s| s.read_vectored(bufs));
+                self.io.read_done(&r, len);
+                r
             }
 
             /// Writes what fits now, without waiting: `WouldBlock` if

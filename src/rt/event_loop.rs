@@ -76,15 +76,11 @@ pub(crate) struct Core {
 }
 
 impl Core {
-    /// Creates the core of a runtime: its poller (an epoll or kqueue fd plus
+    /// Creates the core of a runtime: its reactor (an epoll or kqueue fd plus
     /// a notify fd) is the only OS resource it opens up front.
     pub(crate) fn new(config: Config) -> io::Result<Rc<Core>> {
-        let poller = polling::Poller::new().map_err(|e| {
-            io::Error::new(e.kind(), format!("ramen: cannot create the poller: {e}"))
-        })?;
-        let poller = Arc::new(poller);
+        let (reactor, unpark) = Reactor::new(&config)?;
         let id = NEXT_RUNTIME_ID.fetch_add(1, StdOrdering::Relaxed);
-        let unpark = Box::new(PollerUnpark(poller.clone()));
         // A `Runtime` is `!Send`: it is driven on the thread that built it.
         let unpark_thread = Box::new(ThreadUnpark(std::thread::current()));
         let diag = Diag::new(&config.diag);
@@ -98,7 +94,7 @@ impl Core {
             deferred: RefCell::new(Vec::new()),
             deferred_tasks: RefCell::new(Vec::new()),
             inbox: Arc::new(Inbox::new(id, unpark, unpark_thread)),
-            reactor: Rc::new(Reactor::new(poller)),
+            reactor: Rc::new(reactor),
             timers,
             next_task_id: Cell::new(1),
             phase: Cell::new(Phase::Running),
@@ -348,8 +344,7 @@ impl Core {
         let no_fds = self.reactor.len() == 0;
         if blocking_wait || !no_fds {
             // No fd registered: epoll has nothing to report, so sleep on a
-            // futex (`thread::park`, one syscall) instead of `Poller::wait`
-            // (five with polling's timerfd and notifier re-arming).
+            // futex (`thread::park`, one syscall) instead of `Reactor::wait`.
             let how = if no_fds { Park::Thread } else { Park::Reactor };
             if blocking_wait && self.diag.explain.is_some() {
                 self.explain_wait(timeout, how == Park::Reactor, stall_probe);
@@ -529,14 +524,5 @@ impl Core {
         // The thread-local holds a plain pointer, not the `Rc`; spawners
         // reach the core through a weak self-reference made at build time.
         crate::Spawner::new(self.weak_self.clone())
-    }
-}
-
-/// The poller's `notify`, shared with wakers through the inbox.
-pub(crate) struct PollerUnpark(pub(crate) Arc<polling::Poller>);
-
-impl crate::inbox::Unpark for PollerUnpark {
-    fn unpark(&self) {
-        self.0.unpark();
     }
 }

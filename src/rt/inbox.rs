@@ -10,7 +10,7 @@
 //! threads, plus a `parked` flag that the loop sets (under the same lock) just
 //! before it sleeps. A remote waker pushes, and if — and only if — the loop is
 //! parked, it calls [`Unpark::unpark`] for the way the loop sleeps: in the
-//! reactor (`Poller::notify`, one `write` to an eventfd) or, when no fd is
+//! reactor (`Reactor`'s unpark handle: one `write` to an eventfd) or, when no fd is
 //! registered, in `std::thread::park` (`Thread::unpark`, one futex wake).
 //! While the loop is busy, remote wakes cost a lock and no syscall.
 //!
@@ -43,7 +43,7 @@ use crate::loom::{AtomicBool, Mutex, Ordering, lock};
 
 /// What wakes the runtime thread when it is parked.
 ///
-/// In the runtime this is `polling::Poller::notify` (asleep in the reactor)
+/// In the runtime this is the reactor's unpark handle (asleep in the reactor)
 /// or `Thread::unpark` (asleep in `thread::park`); loom models substitute a
 /// `loom::sync::Notify`, since loom cannot model a syscall.
 pub(crate) trait Unpark: Send + Sync {
@@ -61,23 +61,13 @@ impl Unpark for NoopUnpark {
     fn unpark(&self) {}
 }
 
-impl Unpark for polling::Poller {
-    fn unpark(&self) {
-        // `notify` only fails if the eventfd write fails, which would mean
-        // the process is out of resources; the loop then wakes at its next
-        // timer or I/O event instead, so ignoring the error degrades latency,
-        // never correctness of the queue itself.
-        let _ = self.notify();
-    }
-}
-
 /// Where the loop sleeps when it has nothing to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Park {
-    /// In `Poller::wait`: fds are registered, I/O may wake it.
+    /// In `Reactor::wait`: fds are registered, I/O may wake it.
     Reactor,
     /// In `thread::park`: no fd is registered, so epoll has nothing to say
-    /// and a futex sleep is cheaper (one syscall instead of polling's five).
+    /// and a futex sleep is cheaper (one syscall).
     Thread,
 }
 
