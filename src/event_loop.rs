@@ -32,7 +32,7 @@ use std::time::Duration;
 use slab::Slab;
 
 use crate::builder::Config;
-use crate::diag::{Diag, EventKind};
+use crate::diag::{Diag, TaskInfo};
 use crate::inbox::{Inbox, Sleep, ThreadUnpark};
 use crate::loom::Arc;
 use crate::reactor::Reactor;
@@ -70,7 +70,8 @@ pub(crate) struct Core {
     header_pool: RefCell<Vec<Arc<Header>>>,
     /// The `spawn_blocking` pool, created by the first call (see `blocking.rs`).
     pub(crate) blocking: std::cell::OnceCell<crate::blocking::Pool>,
-    pub(crate) metrics: crate::metrics::Counters,
+    /// Event counters for `Runtime::metrics` (see `metrics.rs`).
+    counters: crate::metrics::Counters,
     /// Slow-poll detector, stall explanation, recorder (see `diag/`).
     pub(crate) diag: Diag,
     weak_self: std::rc::Weak<Core>,
@@ -106,10 +107,10 @@ impl Core {
             remote_buf: RefCell::new(Vec::new()),
             header_pool: RefCell::new(Vec::new()),
             blocking: std::cell::OnceCell::new(),
-            metrics: Default::default(),
+            counters: Default::default(),
             diag,
         });
-        if core.diag.explain.is_some() {
+        if core.diag.explains() {
             core.reactor.narrate();
             core.timers.narrate();
         }
@@ -118,6 +119,27 @@ impl Core {
 
     pub(crate) fn live_tasks(&self) -> usize {
         self.tasks.borrow().len()
+    }
+
+    /// The counters, with the sizes of the core's structures (`Runtime::metrics`).
+    pub(crate) fn metrics(&self) -> crate::Metrics {
+        let (blocking_threads, blocking_jobs_queued, blocking_jobs_running) =
+            self.blocking.get().map_or((0, 0, 0), |pool| pool.stats());
+        self.counters.snapshot(crate::metrics::Gauges {
+            tasks_alive: self.live_tasks(),
+            timers_pending: self.timers.len(),
+            timers_fired: self.timers.fired(),
+            io_sources: self.reactor.len(),
+            blocking_threads,
+            blocking_jobs_queued,
+            blocking_jobs_running,
+        })
+    }
+
+    /// The `spawn_blocking` pool, created by the first call (see `blocking.rs`).
+    pub(crate) fn blocking_pool(&self) -> &crate::blocking::Pool {
+        self.blocking
+            .get_or_init(|| crate::blocking::Pool::new(self.config.blocking))
     }
 
     /// The loop: runs until `future` (the `block_on` future) completes.
@@ -136,13 +158,7 @@ impl Core {
         ));
         core.run_queue.push(main.task);
         let main_waker = waker_ref(&main);
-        if core.diag.recorder.is_some() {
-            let label = String::from("block_on");
-            core.diag.record(EventKind::Spawn {
-                task: main.task.id,
-                label,
-            });
-        }
+        core.diag.on_spawn(main.task.id, || "block_on".into());
         let _coop = crate::coop::enter(); // unconstrained again after block_on
         loop {
             let mut budget = core.config.budget;
@@ -160,25 +176,20 @@ impl Core {
                     continue; // a stale entry from an earlier block_on
                 }
                 main.begin_poll();
-                core.metrics.polls.set(core.metrics.polls.get() + 1);
-                let started = core.diag.timing.then(|| core.poll_started(main.task.id));
-                let poll = future.as_mut().poll(&mut Context::from_waker(&main_waker));
-                if let Some(started) = started {
-                    core.poll_finished(started, main.task.id, None, poll.is_ready());
-                }
+                core.counters.polled();
+                let mut cx = Context::from_waker(&main_waker);
+                let info = TaskInfo::block_on(main.task.id);
+                let poll = core
+                    .diag
+                    .on_poll(info, core, || future.as_mut().poll(&mut cx));
                 if let Poll::Ready(output) = poll {
                     main.complete();
                     return output;
                 }
             }
             if budget == 0 && !core.run_queue.is_empty() {
-                core.metrics
-                    .forced_yields
-                    .set(core.metrics.forced_yields.get() + 1);
-                if core.diag.recorder.is_some() {
-                    let ready = core.run_queue.len();
-                    core.diag.record(EventKind::ForcedYield { ready });
-                }
+                core.counters.forced_yield();
+                core.diag.on_forced_yield(core.run_queue.len());
             }
             core.turn(&main);
         }
@@ -197,15 +208,8 @@ impl Core {
     /// Local wake path (see `waker.rs`): no lock, no syscall.
     #[inline]
     pub(crate) fn schedule_local(&self, task: TaskRef) {
-        if self.diag.recorder.is_some() {
-            self.diag.record(EventKind::Wake {
-                task: task.id,
-                remote: false,
-            });
-        }
-        self.metrics
-            .local_wakes
-            .set(self.metrics.local_wakes.get() + 1);
+        self.diag.on_wake(task.id, false);
+        self.counters.local_wake();
         self.run_queue.push(task);
     }
 
@@ -242,11 +246,7 @@ impl Core {
                 if header.try_claim() {
                     self.deferred_tasks.borrow_mut().push(header.task);
                 }
-                if self.diag.explain.is_some() {
-                    let what = "yield_now: it runs again after the next reactor turn".into();
-                    let task = header.task.id;
-                    self.diag.record(EventKind::Waits { task, what });
-                }
+                self.diag.on_yield_now(header.task.id);
             }
             _ => self.deferred.borrow_mut().push(waker.clone()),
         }
@@ -286,12 +286,9 @@ impl Core {
                 return JoinHandle::new(cell, id);
             }
         }
-        if self.diag.recorder.is_some() {
-            let label = cell.meta().to_string();
-            self.diag.record(EventKind::Spawn { task: id, label });
-        }
+        self.diag.on_spawn(id, || cell.meta().to_string());
         self.run_queue.push(task);
-        self.metrics.spawned.set(self.metrics.spawned.get() + 1);
+        self.counters.spawned();
         JoinHandle::new(cell, id)
     }
 
@@ -306,14 +303,14 @@ impl Core {
         header.begin_poll();
         let waker = waker_ref(header);
         let mut cx = Context::from_waker(&waker);
-        self.metrics.polls.set(self.metrics.polls.get() + 1);
-        // Diagnostics off costs this one predictable branch per poll.
-        let ready = if self.diag.timing {
-            self.run_timed(&*runnable, &mut cx, task.id)
-        } else {
-            runnable.run(&mut cx).is_ready()
-        };
-        if ready {
+        self.counters.polled();
+        // Diagnostics off costs one predictable branch per poll (in the hook).
+        let info = TaskInfo::task(task.id, || runnable.meta().to_string());
+        if self
+            .diag
+            .on_poll(info, self, || runnable.run(&mut cx))
+            .is_ready()
+        {
             self.tasks.borrow_mut().try_remove(task.key);
         }
     }
@@ -333,11 +330,9 @@ impl Core {
         };
         // Nothing to wait for but I/O and other threads: sleep at most the
         // stall grace period, then check whether anything can still happen.
-        let stall_probe = timeout.is_none() && self.diag.stall.is_some();
-        let timeout = match (&self.diag.stall, stall_probe) {
-            (Some(watch), true) => Some(watch.grace),
-            _ => timeout,
-        };
+        let stall_grace = self.diag.stall_grace();
+        let stall_probe = timeout.is_none() && stall_grace.is_some();
+        let timeout = if stall_probe { stall_grace } else { timeout };
         let blocking_wait = timeout != Some(Duration::ZERO);
         let mut io_events = 0;
         // With work ready and no fd registered there is nothing to ask the
@@ -352,9 +347,9 @@ impl Core {
             } else {
                 Sleep::Reactor
             };
-            if blocking_wait && self.diag.explain.is_some() {
-                self.explain_wait(timeout, how == Sleep::Reactor, stall_probe);
-            }
+            let next = || self.timers.next_task();
+            self.diag
+                .on_sleep(timeout, how == Sleep::Reactor, stall_probe, next);
             let parked = blocking_wait && self.inbox.park(how);
             let timeout = if blocking_wait && !parked {
                 Some(Duration::ZERO)
@@ -363,28 +358,21 @@ impl Core {
             };
             if how == Sleep::Thread {
                 if parked {
-                    self.metrics.parks.set(self.metrics.parks.get() + 1);
+                    self.counters.park();
                     match timeout {
                         Some(d) => std::thread::park_timeout(d),
                         None => std::thread::park(),
                     }
                 }
             } else {
-                self.metrics
-                    .reactor_waits
-                    .set(self.metrics.reactor_waits.get() + 1);
+                self.counters.reactor_wait();
                 match self.reactor.wait(timeout) {
                     Ok(n) => io_events = n,
                     // epoll_wait fails only on a broken poller (EBADF/EINVAL)
                     // or out of memory; say so instead of spinning silently.
                     Err(e) => eprintln!("ramen: reactor wait failed: {e}"),
                 }
-                if io_events > 0 && self.diag.recorder.is_some() {
-                    self.diag.record(EventKind::Io { fds: io_events });
-                    if self.diag.explain.is_some() {
-                        self.record_reactor_notes();
-                    }
-                }
+                self.diag.on_io(io_events, self);
             }
             if parked {
                 self.inbox.unparked();
@@ -399,9 +387,7 @@ impl Core {
         if !self.timers.is_empty() {
             let mut due = Vec::new();
             let fired = self.timers.fire_due(&mut due);
-            if fired > 0 && self.diag.recorder.is_some() {
-                self.diag.record(EventKind::Timers { fired });
-            }
+            self.diag.on_timers(fired);
         }
         self.drain_inbox();
         if stall_probe && io_events == 0 && self.run_queue.is_empty() {
@@ -413,9 +399,8 @@ impl Core {
         for w in deferred {
             w.wake();
         }
-        if blocking_wait && let Some(narrator) = &self.diag.explain {
-            narrator.after_turn(&self.run_queue.task_ids());
-        }
+        self.diag
+            .on_turn_end(blocking_wait, || self.run_queue.task_ids());
     }
 
     /// Moves remote wakes into the run queue. Their `SCHEDULED` bit was set
@@ -426,17 +411,8 @@ impl Core {
         self.inbox.drain_all(&mut buf, &mut spawns);
         if !buf.is_empty() {
             let n = buf.len() as u64;
-            if self.diag.recorder.is_some() {
-                for t in buf.iter() {
-                    self.diag.record(EventKind::Wake {
-                        task: t.id,
-                        remote: true,
-                    });
-                }
-            }
-            self.metrics
-                .remote_wakes
-                .set(self.metrics.remote_wakes.get() + n);
+            self.diag.on_remote_wakes(buf.iter().map(|t| t.id));
+            self.counters.remote_wakes(n);
             self.run_queue.extend(buf.drain(..));
         }
         drop(buf);
@@ -453,11 +429,7 @@ impl Core {
         // Queued blocking jobs are cancelled; running ones are not waited for.
         // A pool is made if absent (it has no threads) so that a destructor
         // calling spawn_blocking from here on gets a cancelled handle.
-        let config = &self.config;
-        let pool = self
-            .blocking
-            .get_or_init(|| crate::blocking::Pool::new(config));
-        pool.close();
+        self.blocking_pool().close();
         self.cancel_all();
         self.run_queue.clear();
         self.deferred.borrow_mut().clear();

@@ -31,7 +31,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::human;
+use super::format::{human, short_label};
 use super::trace::EventKind;
 
 /// Lines printed before the narrator goes quiet (and counts instead).
@@ -97,7 +97,7 @@ impl Narrator {
         if self.introduced.borrow_mut().insert(task) {
             label.clone()
         } else {
-            super::short_label(label).to_string()
+            short_label(label).to_string()
         }
     }
 
