@@ -52,7 +52,7 @@ static NEXT_RUNTIME_ID: AtomicUsize = AtomicUsize::new(1);
 /// The state of one runtime; lives in an `Rc` on its thread.
 pub(crate) struct Core {
     id: usize,
-    pub(crate) config: Config,
+    config: Config,
     tasks: RefCell<Slab<Rc<dyn Runnable>>>,
     run_queue: RunQueue,
     /// Wakers of tasks that called `yield_now`: released after the next reactor turn.

@@ -25,7 +25,8 @@
 //! other threads) get a line each. The narration stops after a bounded number
 //! of lines (default [`DEFAULT_LINES`]; `RAMEN_EXPLAIN=N` for N) and says at
 //! the end how many it skipped. It is meant for small programs; off, it costs
-//! nothing (the loop only reaches this file through the cold timed-poll path).
+//! nothing (the loop reaches it only through the hooks in `hooks.rs`, each
+//! of which tests one `Option` first).
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
