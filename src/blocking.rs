@@ -47,7 +47,6 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use crate::builder::Config;
 use crate::context;
 use crate::loom::{Arc, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering, lock, thread};
 use crate::task::{JoinError, JoinHandle, Joinable};
@@ -91,12 +90,21 @@ where
 {
     let spawned = context::with_current(|core| {
         let id = core.next_id();
-        let pool = core.blocking.get_or_init(|| Pool::new(&core.config));
+        let pool = core.blocking_pool();
         // Inside the job, `Handle::current()` is this runtime (handle.rs).
         let handle = core.handle();
         pool.spawn(id, move || handle.enter_blocking(f))
     });
     spawned.unwrap_or_else(|| panic!("{OUTSIDE}"))
+}
+
+/// The pool's settings: all it reads of the runtime's configuration.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PoolConfig {
+    /// [`Builder::max_blocking_threads`](crate::Builder::max_blocking_threads).
+    pub(crate) max_threads: usize,
+    /// [`Builder::blocking_keep_alive`](crate::Builder::blocking_keep_alive).
+    pub(crate) keep_alive: Duration,
 }
 
 /// One runtime's pool of blocking threads (cheap to clone: one `Arc`).
@@ -150,8 +158,8 @@ struct Queued {
 }
 
 impl Pool {
-    pub(crate) fn new(config: &Config) -> Pool {
-        Pool::with_limits(config.max_blocking_threads, config.blocking_keep_alive)
+    pub(crate) fn new(config: PoolConfig) -> Pool {
+        Pool::with_limits(config.max_threads, config.keep_alive)
     }
 
     fn with_limits(max_threads: usize, keep_alive: Duration) -> Pool {

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::Duration;
 
+use crate::blocking::PoolConfig;
 use crate::diag::DiagConfig;
 use crate::reactor::ReactorBackend;
 use crate::runtime::Runtime;
@@ -32,8 +33,8 @@ pub const DEFAULT_BLOCKING_KEEP_ALIVE: Duration = Duration::from_secs(10);
 #[derive(Clone, Debug)]
 pub(crate) struct Config {
     pub(crate) budget: u32,
-    pub(crate) max_blocking_threads: usize,
-    pub(crate) blocking_keep_alive: Duration,
+    /// The `spawn_blocking` pool's settings (`blocking.rs`).
+    pub(crate) blocking: PoolConfig,
     pub(crate) diag: DiagConfig,
     pub(crate) start_paused: bool,
     /// `None`: `RAMEN_REACTOR`, else the system's default (`reactor/backend.rs`).
@@ -44,8 +45,10 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             budget: DEFAULT_BUDGET,
-            max_blocking_threads: DEFAULT_MAX_BLOCKING_THREADS,
-            blocking_keep_alive: DEFAULT_BLOCKING_KEEP_ALIVE,
+            blocking: PoolConfig {
+                max_threads: DEFAULT_MAX_BLOCKING_THREADS,
+                keep_alive: DEFAULT_BLOCKING_KEEP_ALIVE,
+            },
             diag: DiagConfig::from_env(),
             start_paused: false,
             reactor_backend: None,
@@ -80,14 +83,14 @@ impl Builder {
     /// Upper bound on `spawn_blocking` threads ([`DEFAULT_MAX_BLOCKING_THREADS`]);
     /// jobs beyond it queue. Values below 1 are treated as 1.
     pub fn max_blocking_threads(mut self, n: usize) -> Builder {
-        self.config.max_blocking_threads = n.max(1);
+        self.config.blocking.max_threads = n.max(1);
         self
     }
 
     /// How long an idle blocking thread lingers before exiting
     /// ([`DEFAULT_BLOCKING_KEEP_ALIVE`]).
     pub fn blocking_keep_alive(mut self, d: Duration) -> Builder {
-        self.config.blocking_keep_alive = d;
+        self.config.blocking.keep_alive = d;
         self
     }
 
@@ -136,7 +139,7 @@ impl Builder {
     /// small programs and learning. Env `RAMEN_EXPLAIN=1` (or a number of
     /// lines). Off by default; see the `diag` module's `explain.rs`.
     pub fn explain(mut self, on: bool) -> Builder {
-        self.config.diag.explain = on.then_some(crate::diag::explain::DEFAULT_LINES);
+        self.config.diag.explain = on.then_some(crate::diag::EXPLAIN_LINES);
         self
     }
 

@@ -87,9 +87,9 @@
 //! | `io/futures_io.rs` | feature `futures-io`: ramen's streams as `futures_io` types, and `io::Compat` |
 //! | `join_set.rs` | [`JoinSet`]: many tasks, joined in completion order, aborted on drop |
 //! | `workers.rs` | [`workers`]: N threads, a runtime each (thread per core), pinning, first panic stops all |
-//! | `metrics.rs` | counters: polls, wakes, reactor waits, forced yields |
-//! | `diag/` | slow-poll detector, watchdog, stall explanation, trace recorder, ASCII timeline, the narrator (`explain.rs`), the offline HTML page (`html.rs`) |
-//! | `rt/event_loop/timed.rs` | the loop's diagnostics hooks (timed polls, stall check), all cold |
+//! | `metrics.rs` | counters the loop pushes (polls, wakes, reactor waits, forced yields), joined with the plain `Gauges` it hands over |
+//! | `diag/` | entered only through `hooks.rs` (one hook per loop event, plain data): slow-poll detector, watchdog, stall explanation, trace recorder, ASCII timeline, the narrator (`explain.rs`), the offline HTML page (`html.rs`) |
+//! | `rt/event_loop/timed.rs` | what the loop answers the instruments (`LoopProbe`: ready tasks, due timers, notes) and the stall check |
 //! | `loom.rs` | std/loom switch for the model-checked parts |
 #![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

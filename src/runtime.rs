@@ -67,26 +67,20 @@ impl Runtime {
     /// not running. `None` unless built with
     /// [`Builder::record_timeline`] or [`Builder::trace_file`].
     pub fn timeline(&self, width: usize) -> Option<String> {
-        let rec = self.core.diag.recorder.as_ref()?.borrow();
-        Some(crate::diag::timeline::render(
-            &rec.events,
-            &rec.labels,
-            width,
-        ))
+        self.core.diag.timeline(width)
     }
 
     /// The recording so far as Chrome Trace Event JSON (`None` unless
     /// recording is on; see [`Runtime::timeline`]).
     pub fn trace_json(&self) -> Option<String> {
-        Some(self.core.diag.recorder.as_ref()?.borrow().chrome_json())
+        self.core.diag.trace_json()
     }
 
     /// The recording so far as one self-contained HTML page: inline SVG, a
     /// row per task, a bar per poll, wake and reactor marks, no scripts
     /// (`None` unless recording is on; see [`Runtime::timeline`]).
     pub fn trace_html(&self) -> Option<String> {
-        let rec = self.core.diag.recorder.as_ref()?.borrow();
-        Some(crate::diag::html::render(&rec))
+        self.core.diag.trace_html()
     }
 
     /// Spawns a task on this runtime; it runs during the next `block_on`.
@@ -112,7 +106,7 @@ impl Runtime {
 
     /// Counters of what this runtime has done so far.
     pub fn metrics(&self) -> crate::Metrics {
-        self.core.metrics.snapshot(&self.core)
+        self.core.metrics()
     }
 
     /// Drops the runtime (cancelling its tasks and queued blocking jobs, as

@@ -25,13 +25,14 @@
 //! other threads) get a line each. The narration stops after a bounded number
 //! of lines (default [`DEFAULT_LINES`]; `RAMEN_EXPLAIN=N` for N) and says at
 //! the end how many it skipped. It is meant for small programs; off, it costs
-//! nothing (the loop only reaches this file through the cold timed-poll path).
+//! nothing (the loop reaches it only through the hooks in `hooks.rs`, each
+//! of which tests one `Option` first).
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::human;
+use super::format::{human, short_label};
 use super::trace::EventKind;
 
 /// Lines printed before the narrator goes quiet (and counts instead).
@@ -97,7 +98,7 @@ impl Narrator {
         if self.introduced.borrow_mut().insert(task) {
             label.clone()
         } else {
-            super::short_label(label).to_string()
+            short_label(label).to_string()
         }
     }
 

@@ -111,7 +111,7 @@ fn draw_rows(svg: &mut String, rec: &Recorder, rows: &[u64]) {
             svg,
             "<rect x=\"0\" y=\"{y}\" width=\"{w}\" height=\"{ROW_HEIGHT}\" fill=\"{shade}\"/>\
              <text x=\"4\" y=\"{ty}\">{}<title>{}</title></text>",
-            escape(&truncate(super::short_label(&name), 30)),
+            escape(&truncate(super::format::short_label(&name), 30)),
             escape(&name),
             w = LABEL_WIDTH + PLOT_WIDTH + 20.0,
             ty = y + 15.0
@@ -281,7 +281,7 @@ fn page(
 
 /// Durations on the picture's axis and in its table: one decimal of a
 /// millisecond (polls of a few ms must stay distinguishable), unlike the
-/// whole milliseconds of `diag::human`.
+/// whole milliseconds of `format::human`.
 fn precise(d: Duration) -> String {
     if d >= Duration::from_secs(1) {
         format!("{:.2} s", d.as_secs_f64())

@@ -19,7 +19,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::rt::task::TaskMeta;
+use super::format::human;
 
 const REPEAT_EVERY: Duration = Duration::from_secs(10);
 
@@ -37,16 +37,17 @@ impl SlowPolls {
         }
     }
 
-    /// The warning line for a poll of `held`, or `None` if it was not slow
-    /// or was rate-limited. `who` is the task (or `None` for the `block_on`
-    /// future).
+    /// The warning line for a poll of `held` by task `id`, or `None` if it
+    /// was not slow or was rate-limited. `label` names the task and
+    /// `due_timers` counts the timers it delayed: both are asked only for a
+    /// warning.
     pub(crate) fn check(
         &self,
-        who: Option<&TaskMeta<'_>>,
         id: u64,
+        label: impl FnOnce() -> String,
         held: Duration,
         ready: usize,
-        due_timers: usize,
+        due_timers: impl FnOnce() -> usize,
     ) -> Option<String> {
         if held < self.threshold {
             return None;
@@ -69,15 +70,13 @@ impl SlowPolls {
                 0
             }
         };
-        let name = match who {
-            Some(meta) => meta.to_string(),
-            None => format!("task {id} (the block_on future)"),
-        };
+        let name = label();
+        let due_timers = due_timers();
         let mut line = format!(
             "ramen: slow poll: {name} held the thread for {}, blocking {ready} ready task{} and \
              {due_timers} due timer{}; call yield_now() in long loops or move the work to \
              spawn_blocking",
-            super::human(held),
+            human(held),
             if ready == 1 { "" } else { "s" },
             if due_timers == 1 { "" } else { "s" },
         );

@@ -18,6 +18,8 @@
 use std::cell::Cell;
 use std::time::Duration;
 
+use super::format::human;
+
 pub(crate) struct StallWatch {
     pub(crate) grace: Duration,
     /// The poll count when the last stall was reported: report again only
@@ -52,7 +54,7 @@ impl StallWatch {
              no timer, no I/O waiter, no blocking job):",
             stuck.len(),
             if stuck.len() == 1 { "" } else { "s" },
-            super::human(self.grace),
+            human(self.grace),
         );
         for s in stuck {
             let why = if s.outside_wakers == 0 {

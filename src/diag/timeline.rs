@@ -127,7 +127,7 @@ fn column_of(t: Duration, col: Duration, width: usize) -> usize {
 
 fn short(label: &str) -> String {
     // Drop the "(spawned at …)" part: the timeline is about time, not place.
-    let base = super::short_label(label);
+    let base = super::format::short_label(label);
     if base.chars().count() <= LABEL_MAX {
         base.to_string()
     } else {

@@ -39,7 +39,7 @@ use super::task::{JoinHandle, TaskRef};
 use super::task_list::TaskList;
 use super::waker::waker_ref;
 use crate::builder::Config;
-use crate::diag::{Diag, EventKind};
+use crate::diag::{Diag, TaskInfo};
 use crate::loom::Arc;
 use crate::reactor::Reactor;
 use crate::timers::Timers;
@@ -52,7 +52,7 @@ static NEXT_RUNTIME_ID: AtomicUsize = AtomicUsize::new(1);
 /// The state of one runtime; lives in an `Rc` on its thread.
 pub(crate) struct Core {
     id: usize,
-    pub(crate) config: Config,
+    config: Config,
     /// Every live task (holds one reference each until it completes).
     tasks: TaskList,
     run_queue: RunQueue,
@@ -69,7 +69,8 @@ pub(crate) struct Core {
     remote_buf: RefCell<Vec<TaskRef>>,
     /// The `spawn_blocking` pool, created by the first call (see `blocking.rs`).
     pub(crate) blocking: std::cell::OnceCell<crate::blocking::Pool>,
-    pub(crate) metrics: crate::metrics::Counters,
+    /// Event counters for `Runtime::metrics` (see `metrics.rs`).
+    counters: crate::metrics::Counters,
     /// Slow-poll detector, stall explanation, recorder (see `diag/`).
     pub(crate) diag: Diag,
     weak_self: std::rc::Weak<Core>,
@@ -100,10 +101,10 @@ impl Core {
             phase: Cell::new(Phase::Running),
             remote_buf: RefCell::new(Vec::new()),
             blocking: std::cell::OnceCell::new(),
-            metrics: Default::default(),
+            counters: Default::default(),
             diag,
         });
-        if core.diag.explain.is_some() {
+        if core.diag.explains() {
             core.reactor.narrate();
             core.timers.narrate();
         }
@@ -112,6 +113,27 @@ impl Core {
 
     pub(crate) fn live_tasks(&self) -> usize {
         self.tasks.len()
+    }
+
+    /// The counters, with the sizes of the core's structures (`Runtime::metrics`).
+    pub(crate) fn metrics(&self) -> crate::Metrics {
+        let (blocking_threads, blocking_jobs_queued, blocking_jobs_running) =
+            self.blocking.get().map_or((0, 0, 0), |pool| pool.stats());
+        self.counters.snapshot(crate::metrics::Gauges {
+            tasks_alive: self.live_tasks(),
+            timers_pending: self.timers.len(),
+            timers_fired: self.timers.fired(),
+            io_sources: self.reactor.len(),
+            blocking_threads,
+            blocking_jobs_queued,
+            blocking_jobs_running,
+        })
+    }
+
+    /// The `spawn_blocking` pool, created by the first call (see `blocking.rs`).
+    pub(crate) fn blocking_pool(&self) -> &crate::blocking::Pool {
+        self.blocking
+            .get_or_init(|| crate::blocking::Pool::new(self.config.blocking))
     }
 
     /// The loop: runs until `future` (the `block_on` future) completes.
@@ -126,13 +148,7 @@ impl Core {
         core.run_queue.push(main.clone()); // the entry's reference
         let main_waker = waker_ref(main);
         let main_id = main.id();
-        if core.diag.recorder.is_some() {
-            let label = String::from("block_on");
-            core.diag.record(EventKind::Spawn {
-                task: main_id,
-                label,
-            });
-        }
+        core.diag.on_spawn(main_id, || "block_on".into());
         let _coop = crate::coop::enter(); // unconstrained again after block_on
         loop {
             let mut budget = core.config.budget;
@@ -147,25 +163,20 @@ impl Core {
                     continue;
                 }
                 main.header().state.begin_poll();
-                core.metrics.polls.set(core.metrics.polls.get() + 1);
-                let started = core.diag.timing.then(|| core.poll_started(main_id));
-                let poll = future.as_mut().poll(&mut Context::from_waker(&main_waker));
-                if let Some(started) = started {
-                    core.poll_finished(started, main_id, None, poll.is_ready());
-                }
+                core.counters.polled();
+                let mut cx = Context::from_waker(&main_waker);
+                let info = TaskInfo::block_on(main_id);
+                let poll = core
+                    .diag
+                    .on_poll(info, core, || future.as_mut().poll(&mut cx));
                 task.end_poll();
                 if let Poll::Ready(output) = poll {
                     return output;
                 }
             }
             if budget == 0 && !core.run_queue.is_empty() {
-                core.metrics
-                    .forced_yields
-                    .set(core.metrics.forced_yields.get() + 1);
-                if core.diag.recorder.is_some() {
-                    let ready = core.run_queue.len();
-                    core.diag.record(EventKind::ForcedYield { ready });
-                }
+                core.counters.forced_yield();
+                core.diag.on_forced_yield(core.run_queue.len());
             }
             core.turn(main);
         }
@@ -201,15 +212,8 @@ impl Core {
     /// Local wake path (see `waker.rs`): no lock, no syscall.
     #[inline]
     pub(crate) fn schedule_local(&self, task: TaskRef) {
-        if self.diag.recorder.is_some() {
-            self.diag.record(EventKind::Wake {
-                task: task.id(),
-                remote: false,
-            });
-        }
-        self.metrics
-            .local_wakes
-            .set(self.metrics.local_wakes.get() + 1);
+        self.diag.on_wake(task.id(), false);
+        self.counters.local_wake();
         self.run_queue.push(task);
     }
 
@@ -234,13 +238,7 @@ impl Core {
             let task = unsafe { TaskRef::from_raw(ptr) };
             self.deferred_tasks.borrow_mut().push(task);
         }
-        if self.diag.explain.is_some() {
-            let what = "yield_now: it runs again after the next reactor turn".into();
-            self.diag.record(EventKind::Waits {
-                task: header.id,
-                what,
-            });
-        }
+        self.diag.on_yield_now(header.id);
     }
 
     /// Creates a task and queues it; it first runs at the next scheduling point.
@@ -270,16 +268,13 @@ impl Core {
         // SAFETY: `allocate` made the references handed out below: the
         // list's, the handle's, and (if queued) the entry's.
         let (listed, handle) = unsafe { (TaskRef::from_raw(ptr), JoinHandle::from_task(ptr)) };
-        if self.diag.recorder.is_some() {
-            let label = listed.label();
-            self.diag.record(EventKind::Spawn { task: id, label });
-        }
+        self.diag.on_spawn(id, || listed.label());
         self.tasks.insert(listed);
         match self.phase.get() {
             Phase::Running => {
                 // SAFETY: the entry's reference (see above).
                 self.run_queue.push(unsafe { TaskRef::from_raw(ptr) });
-                self.metrics.spawned.set(self.metrics.spawned.get() + 1);
+                self.counters.spawned();
             }
             Phase::ShuttingDown => {}
             // Spawned after shutdown (from a destructor of the core's own
@@ -298,14 +293,14 @@ impl Core {
         }
         let waker = waker_ref(&task);
         let mut cx = Context::from_waker(&waker);
-        self.metrics.polls.set(self.metrics.polls.get() + 1);
-        // Diagnostics off costs this one predictable branch per poll.
-        let ready = if self.diag.timing {
-            self.run_timed(&task, &mut cx)
-        } else {
-            task.poll(&mut cx).is_ready()
-        };
-        if ready {
+        self.counters.polled();
+        // Diagnostics off costs one predictable branch per poll (in the hook).
+        let info = TaskInfo::task(task.id(), || task.label());
+        if self
+            .diag
+            .on_poll(info, self, || task.poll(&mut cx))
+            .is_ready()
+        {
             match self.tasks.remove(&task) {
                 // The list's reference and this entry's, in one operation.
                 Some(listed) => TaskRef::release_both(listed, task),
@@ -332,11 +327,9 @@ impl Core {
         };
         // Nothing to wait for but I/O and other threads: sleep at most the
         // stall grace period, then check whether anything can still happen.
-        let stall_probe = timeout.is_none() && self.diag.stall.is_some();
-        let timeout = match (&self.diag.stall, stall_probe) {
-            (Some(watch), true) => Some(watch.grace),
-            _ => timeout,
-        };
+        let stall_grace = self.diag.stall_grace();
+        let stall_probe = timeout.is_none() && stall_grace.is_some();
+        let timeout = if stall_probe { stall_grace } else { timeout };
         let blocking_wait = timeout != Some(Duration::ZERO);
         let mut io_events = 0;
         // With work ready and no fd registered there is nothing to ask the
@@ -346,9 +339,9 @@ impl Core {
             // No fd registered: epoll has nothing to report, so sleep on a
             // futex (`thread::park`, one syscall) instead of `Reactor::wait`.
             let how = if no_fds { Park::Thread } else { Park::Reactor };
-            if blocking_wait && self.diag.explain.is_some() {
-                self.explain_wait(timeout, how == Park::Reactor, stall_probe);
-            }
+            let next = || self.timers.next_task();
+            self.diag
+                .on_sleep(timeout, how == Park::Reactor, stall_probe, next);
             let parked = blocking_wait && self.inbox.park(how);
             let timeout = if blocking_wait && !parked {
                 Some(Duration::ZERO)
@@ -357,28 +350,21 @@ impl Core {
             };
             if how == Park::Thread {
                 if parked {
-                    self.metrics.parks.set(self.metrics.parks.get() + 1);
+                    self.counters.park();
                     match timeout {
                         Some(d) => std::thread::park_timeout(d),
                         None => std::thread::park(),
                     }
                 }
             } else {
-                self.metrics
-                    .reactor_waits
-                    .set(self.metrics.reactor_waits.get() + 1);
+                self.counters.reactor_wait();
                 match self.reactor.wait(timeout) {
                     Ok(n) => io_events = n,
                     // epoll_wait fails only on a broken poller (EBADF/EINVAL)
                     // or out of memory; say so instead of spinning silently.
                     Err(e) => eprintln!("ramen: reactor wait failed: {e}"),
                 }
-                if io_events > 0 && self.diag.recorder.is_some() {
-                    self.diag.record(EventKind::Io { fds: io_events });
-                    if self.diag.explain.is_some() {
-                        self.record_reactor_notes();
-                    }
-                }
+                self.diag.on_io(io_events, self);
             }
             if parked {
                 self.inbox.unparked();
@@ -393,9 +379,7 @@ impl Core {
         if !self.timers.is_empty() {
             let mut due = Vec::new();
             let fired = self.timers.fire_due(&mut due);
-            if fired > 0 && self.diag.recorder.is_some() {
-                self.diag.record(EventKind::Timers { fired });
-            }
+            self.diag.on_timers(fired);
         }
         self.drain_inbox();
         if stall_probe && io_events == 0 && self.run_queue.is_empty() {
@@ -407,9 +391,8 @@ impl Core {
         for w in deferred {
             w.wake();
         }
-        if blocking_wait && let Some(narrator) = &self.diag.explain {
-            narrator.after_turn(&self.run_queue.task_ids());
-        }
+        self.diag
+            .on_turn_end(blocking_wait, || self.run_queue.task_ids());
     }
 
     /// Moves remote wakes into the run queue. Their `SCHEDULED` bit was set
@@ -420,17 +403,8 @@ impl Core {
         self.inbox.drain_all(&mut buf, &mut spawns);
         if !buf.is_empty() {
             let n = buf.len() as u64;
-            if self.diag.recorder.is_some() {
-                for t in buf.iter() {
-                    self.diag.record(EventKind::Wake {
-                        task: t.id(),
-                        remote: true,
-                    });
-                }
-            }
-            self.metrics
-                .remote_wakes
-                .set(self.metrics.remote_wakes.get() + n);
+            self.diag.on_remote_wakes(buf.iter().map(TaskRef::id));
+            self.counters.remote_wakes(n);
             self.run_queue.extend(buf.drain(..));
         }
         drop(buf);
@@ -447,11 +421,7 @@ impl Core {
         // Queued blocking jobs are cancelled; running ones are not waited for.
         // A pool is made if absent (it has no threads) so that a destructor
         // calling spawn_blocking from here on gets a cancelled handle.
-        let config = &self.config;
-        let pool = self
-            .blocking
-            .get_or_init(|| crate::blocking::Pool::new(config));
-        pool.close();
+        self.blocking_pool().close();
         self.cancel_all();
         self.run_queue.clear();
         self.deferred.borrow_mut().clear();

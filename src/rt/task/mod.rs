@@ -39,7 +39,7 @@ mod join_handle;
 pub(crate) mod raw;
 pub(crate) mod state;
 
-pub(crate) use contain::{TaskMeta, panic_message};
+pub(crate) use contain::panic_message;
 pub use join_error::JoinError;
 pub use join_handle::JoinHandle;
 pub(crate) use join_handle::Joinable;
