@@ -63,6 +63,21 @@ pub fn timers_smol<'a>(ex: &'a async_executor::LocalExecutor<'a>, ds: &[Duration
     })
 }
 
+/// monoio (either driver): one `monoio::spawn` task per `monoio::time::sleep`.
+pub fn timers_monoio(rt: &crate::Monoio, ds: &[Duration]) -> Duration {
+    rt.block_on(async {
+        let start = Instant::now();
+        let handles: Vec<_> = ds
+            .iter()
+            .map(|&d| monoio::spawn(monoio::time::sleep(d)))
+            .collect();
+        for h in handles {
+            h.await;
+        }
+        start.elapsed()
+    })
+}
+
 /// The floor: a sorted deadline list and `thread::sleep`.
 pub fn timers_floor(ds: &[Duration]) -> Duration {
     let start = Instant::now();
