@@ -38,7 +38,7 @@ use crate::loom::Arc;
 use crate::reactor::Reactor;
 use crate::run_queue::{RunQueue, TaskRef};
 use crate::task::{JoinHandle, Runnable, TaskCell, TaskMeta};
-use crate::timers::Timers;
+use crate::time::Timers;
 use crate::waker::{Header, waker_ref};
 
 mod timed;
