@@ -233,20 +233,25 @@ fn main() {
 
     eprintln!("timers…");
     let ds = &durations(100_000);
-    rows.push(race(
-        "100k timers (1–100 ms), wall",
-        "ms",
-        3,
-        1e6,
-        Runs {
-            ramen: some(move || timers_ramen(rt, ds)),
-            tokio: some(move || timers_tokio(tk, ds)),
-            smol: some(move || timers_smol(ex, ds)),
-            monoio: monoio(mono, move |m| timers_monoio(m, ds)),
-            floor: some(move || timers_floor(ds)),
-            ..Runs::default()
-        },
-    ));
+    for (name, w) in [
+        ("100k timers (1–100 ms), wall", Deadline::AtCreation),
+        ("100k timers, deadlines from one start", Deadline::FromStart),
+    ] {
+        rows.push(race(
+            name,
+            "ms",
+            3,
+            1e6,
+            Runs {
+                ramen: some(move || timers_ramen(rt, ds, w)),
+                tokio: some(move || timers_tokio(tk, ds, w)),
+                smol: some(move || timers_smol(ex, ds, w)),
+                monoio: monoio(mono, move |m| timers_monoio(m, ds, w)),
+                floor: some(move || timers_floor(ds)),
+                ..Runs::default()
+            },
+        ));
+    }
 
     eprintln!("echo…");
     let trips = (CONNS * ROUNDS) as f64;
@@ -407,7 +412,7 @@ fn profile(what: &str, rtname: &str, iters: usize) {
         if let Some(m) = &mono {
             match what {
                 "spawn" => drop(spawn_join_monoio(m, 10_000)),
-                "timers" => drop(timers_monoio(m, &ds)),
+                "timers" => drop(timers_monoio(m, &ds, Deadline::AtCreation)),
                 "echo" => drop(echo_monoio(m, CONNS, ROUNDS)),
                 _ => panic!("profile: unknown {what} {rtname}"),
             }
@@ -421,8 +426,8 @@ fn profile(what: &str, rtname: &str, iters: usize) {
             ("yield", "tokio") => yield_tokio(&tk, 100, 1_000),
             ("remote", "ramen") => drop(remote_wake_ramen(&rt, 100_000)),
             ("remote", "tokio") => drop(remote_wake_tokio(&tk, 100_000)),
-            ("timers", "ramen") => drop(timers_ramen(&rt, &ds)),
-            ("timers", "tokio") => drop(timers_tokio(&tk, &ds)),
+            ("timers", "ramen") => drop(timers_ramen(&rt, &ds, Deadline::AtCreation)),
+            ("timers", "tokio") => drop(timers_tokio(&tk, &ds, Deadline::AtCreation)),
             ("mpsc", "ramen") => drop(mpsc_ramen(&rt, 1_000_000, 128)),
             ("mpsc", "tokio") => drop(mpsc_tokio(&tk, 1_000_000, 128)),
             ("echo", "ramen") => drop(echo_ramen(&rt, CONNS, ROUNDS)),
