@@ -46,10 +46,9 @@ pub(super) fn print_table(rows: &[Row], load_before: String, notes: &[String]) {
     );
     println!("|---|---|{}---|", "---:|".repeat(COLS.len()));
     for r in rows {
-        let peers = r.cells[PEERS]
-            .iter()
-            .flatten()
-            .copied()
+        let peers = PEERS
+            .filter(|&i| Some(i) != r.not_peer)
+            .filter_map(|i| r.cells[i])
             .fold(f64::INFINITY, f64::min);
         let ratio = match r.cells[0] {
             Some(x) if peers.is_finite() && peers > 0.0 => format!("{:.2}", x / peers),
