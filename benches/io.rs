@@ -48,16 +48,21 @@ fn echo(c: &mut Criterion) {
 }
 
 fn timers(c: &mut Criterion) {
+    use Deadline::AtCreation;
     let mut g = c.benchmark_group("timers");
     g.sample_size(10);
     let ds = durations(TIMERS);
     let id = |name| BenchmarkId::new(name, TIMERS);
     let rt = ramen::Runtime::new().unwrap();
-    g.bench_function(id("ramen"), |b| b.iter(|| timers_ramen(&rt, &ds)));
+    g.bench_function(id("ramen"), |b| {
+        b.iter(|| timers_ramen(&rt, &ds, AtCreation))
+    });
     let tokio_rt = ramen_benches::tokio_rt();
-    g.bench_function(id("tokio"), |b| b.iter(|| timers_tokio(&tokio_rt, &ds)));
+    g.bench_function(id("tokio"), |b| {
+        b.iter(|| timers_tokio(&tokio_rt, &ds, AtCreation))
+    });
     let ex = ramen_benches::smol_ex();
-    g.bench_function(id("smol"), |b| b.iter(|| timers_smol(ex, &ds)));
+    g.bench_function(id("smol"), |b| b.iter(|| timers_smol(ex, &ds, AtCreation)));
     g.bench_function(id("floor"), |b| b.iter(|| timers_floor(&ds)));
     g.finish();
 }

@@ -10,9 +10,11 @@
 //! Each workload exists once per contender, with the same shape: ramen, tokio
 //! `current_thread` + `LocalSet`, smol (`async_executor::LocalExecutor` driven
 //! by `async_io::block_on`, which is what `smol::block_on` is), futures'
-//! `LocalPool` where it applies, OS threads where the comparison means
-//! something, and a *floor*: the same work with no runtime at all, so every
-//! runtime's overhead can be read off as a difference.
+//! `LocalPool` where it applies, monoio (thread-per-core, `!Send` spawn, the
+//! closest in design; once on its io_uring driver and once on its legacy
+//! epoll driver, see [`Monoio`]) where it has the pieces, OS threads where the
+//! comparison means something, and a *floor*: the same work with no runtime
+//! at all, so every runtime's overhead can be read off as a difference.
 //!
 //! | module | workloads |
 //! |---|---|
@@ -22,6 +24,10 @@
 //! | [`epoll_floor`] | the echo as a hand-written edge-triggered epoll state machine |
 //! | [`channels`] | mpsc throughput, mpsc+oneshot request/reply |
 //! | [`memory`] | bytes per idle task, bytes per parked OS thread (RSS deltas) |
+
+use std::cell::RefCell;
+
+use monoio::time::TimeDriver;
 
 #[path = "workloads/channels.rs"]
 pub mod channels;
@@ -63,6 +69,52 @@ pub fn smol_run<T>(
     fut: impl std::future::Future<Output = T>,
 ) -> T {
     async_io::block_on(ex.run(fut))
+}
+
+/// A monoio runtime (timers enabled) on one of its two drivers. monoio's
+/// `block_on` takes `&mut self` and its runtime type names its driver, so
+/// this wraps both behind one `&self` method the workloads can share.
+pub enum Monoio {
+    /// The io_uring driver: I/O is submitted to and completed through rings.
+    Uring(RefCell<monoio::Runtime<TimeDriver<monoio::IoUringDriver>>>),
+    /// The legacy driver: readiness through epoll (mio), then the syscall.
+    Epoll(RefCell<monoio::Runtime<TimeDriver<monoio::LegacyDriver>>>),
+}
+
+impl Monoio {
+    /// A runtime for the contender named `monoio-uring` or `monoio-epoll`.
+    /// `Err` says why it cannot run here (no io_uring in this kernel or
+    /// sandbox, say), for the table's `n/a` note.
+    pub fn new(name: &str) -> Result<Monoio, String> {
+        match name {
+            "monoio-uring" => {
+                let rt = monoio::RuntimeBuilder::<monoio::IoUringDriver>::new()
+                    .enable_timer()
+                    .build()
+                    .map_err(|e| format!("cannot set up io_uring: {e}"))?;
+                if !monoio::utils::detect_uring() {
+                    return Err("io_uring lacks an operation monoio needs \
+                                (or MONOIO_FORCE_LEGACY_DRIVER is set)"
+                        .into());
+                }
+                Ok(Monoio::Uring(RefCell::new(rt)))
+            }
+            "monoio-epoll" => monoio::RuntimeBuilder::<monoio::LegacyDriver>::new()
+                .enable_timer()
+                .build()
+                .map(|rt| Monoio::Epoll(RefCell::new(rt)))
+                .map_err(|e| format!("legacy driver: {e}")),
+            other => Err(format!("unknown monoio driver {other:?}")),
+        }
+    }
+
+    /// Runs `fut` to completion on this runtime (`monoio::spawn` works inside).
+    pub fn block_on<F: std::future::Future>(&self, fut: F) -> F::Output {
+        match self {
+            Monoio::Uring(rt) => rt.borrow_mut().block_on(fut),
+            Monoio::Epoll(rt) => rt.borrow_mut().block_on(fut),
+        }
+    }
 }
 
 /// xorshift64*: a deterministic, seeded RNG small enough to read (no `rand`).

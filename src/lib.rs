@@ -74,8 +74,8 @@
 //! | `net/borrowed.rs`, `net/tcp_socket.rs` | `split(&mut self)` halves; [`net::TcpSocket`] options before `bind`/`listen`/`connect`, `bind_reuseport` |
 //! | `signal/` | [`signal`]: `ctrl_c`, `signal(kind)`: a process-wide handler, a self-pipe in the reactor |
 //! | `process/` | [`process`]: `Command`, `Child`: pipes in the reactor, exit through a pidfd or `SIGCHLD` |
-//! | `timers.rs` | the deadline map behind every sleep, and the runtime's clock |
 //! | `time.rs` | [`time`]: the clock essay (why tests need a paused clock) |
+//! | `time/deadline_map.rs` | the deadline map behind every sleep (and why not a heap or a wheel), and the runtime's clock |
 //! | `time/sleep.rs`, `time/timeout.rs`, `time/interval.rs` | [`time::sleep`], [`time::timeout`], [`time::interval`] |
 //! | `time/clock.rs`, `time/instant.rs` | [`time::pause`], [`time::advance`], auto-advance; [`time::Instant`] |
 //! | `blocking.rs` | [`spawn_blocking`]: the bounded pool of OS threads, and its shutdown |
@@ -121,7 +121,6 @@ pub mod stream;
 pub mod sync;
 pub mod task;
 pub mod time;
-mod timers;
 mod waker_slot;
 mod workers;
 

@@ -4,7 +4,7 @@
 //! **Naive approach:** `std::thread::sleep(d)` inside a task. **Its problem:**
 //! it puts the *thread* to sleep, and with it every other task
 //! (`examples/blocking.rs` shows the frozen heartbeat). So a [`Sleep`]
-//! registers its waker in the runtime's deadline map (`timers.rs`) and
+//! registers its waker in the runtime's deadline map (`time/deadline_map.rs`) and
 //! returns `Pending`; the loop turns the earliest deadline into the reactor's
 //! wait timeout, so a sleeping runtime costs no CPU, and fires the entry when
 //! it is due.
@@ -59,6 +59,7 @@
 //! old entry and registers with the new one, so it fires there.
 
 mod clock;
+mod deadline_map;
 mod instant;
 mod interval;
 mod sleep;
@@ -66,6 +67,7 @@ mod timeout;
 
 pub(crate) use clock::Clock;
 pub use clock::{advance, pause, resume};
+pub(crate) use deadline_map::{TimerKey, Timers};
 pub use instant::Instant;
 pub use interval::{Interval, MissedTickBehavior, interval, interval_at};
 pub use sleep::{Sleep, sleep, sleep_until};

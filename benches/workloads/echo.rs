@@ -156,3 +156,57 @@ pub fn echo_smol<'a>(
         done
     })
 }
+
+/// monoio (either driver): `monoio::net` tasks. Its I/O is completion-style
+/// ("rent"): each call takes an owned buffer and hands it back with the
+/// result, so the buffers are boxed arrays moved in and out of every call.
+pub fn echo_monoio(rt: &crate::Monoio, conns: usize, rounds: usize) -> usize {
+    use monoio::buf::IoBuf;
+    use monoio::io::{AsyncReadRent, AsyncReadRentExt, AsyncWriteRentExt};
+    use monoio::net::{TcpListener, TcpStream};
+    rt.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(monoio::spawn(async move {
+            for _ in 0..conns {
+                let (mut s, _) = listener.accept().await.unwrap();
+                s.set_nodelay(true).unwrap();
+                drop(monoio::spawn(async move {
+                    let mut buf = Box::new([0u8; 4096]);
+                    loop {
+                        let (n, b) = s.read(buf).await;
+                        let n = n.unwrap();
+                        if n == 0 {
+                            break;
+                        }
+                        let (w, b) = s.write_all(b.slice(..n)).await;
+                        w.unwrap();
+                        buf = b.into_inner();
+                    }
+                }));
+            }
+        }));
+        let clients: Vec<_> = (0..conns)
+            .map(|_| {
+                monoio::spawn(async move {
+                    let mut s = TcpStream::connect(addr).await.unwrap();
+                    s.set_nodelay(true).unwrap();
+                    let (mut out, mut back) = (Box::new([7u8; MSG]), Box::new([0u8; MSG]));
+                    for _ in 0..rounds {
+                        let (w, o) = s.write_all(out).await;
+                        w.unwrap();
+                        let (r, b) = s.read_exact(back).await;
+                        r.unwrap();
+                        (out, back) = (o, b);
+                    }
+                    rounds
+                })
+            })
+            .collect();
+        let mut done = 0;
+        for c in clients {
+            done += c.await;
+        }
+        done
+    })
+}

@@ -1,4 +1,5 @@
-//! Executor workloads: spawn+join, yield, remote wake.
+//! Executor workloads: spawn+join, yield, remote wake (monoio: not remote
+//! wake, whose cross-thread waker needs its `sync` feature).
 //!
 //! Every function runs the whole workload once and returns something derived
 //! from its result, so nothing can be optimised away.
@@ -51,6 +52,18 @@ pub fn spawn_join_tokio(rt: &tokio::runtime::Runtime, n: u64) -> u64 {
 pub fn spawn_join_smol<'a>(ex: &'a async_executor::LocalExecutor<'a>, n: u64) -> u64 {
     crate::smol_run(ex, async {
         let handles: Vec<_> = (0..n).map(|i| ex.spawn(async move { i })).collect();
+        let mut sum = 0;
+        for h in handles {
+            sum += h.await;
+        }
+        sum
+    })
+}
+
+/// monoio (either driver): `monoio::spawn` `n` tasks, await every handle.
+pub fn spawn_join_monoio(rt: &crate::Monoio, n: u64) -> u64 {
+    rt.block_on(async {
+        let handles: Vec<_> = (0..n).map(|i| monoio::spawn(async move { i })).collect();
         let mut sum = 0;
         for h in handles {
             sum += h.await;
@@ -146,6 +159,25 @@ pub fn yield_smol<'a>(ex: &'a async_executor::LocalExecutor<'a>, tasks: u64, yie
         let handles: Vec<_> = (0..tasks)
             .map(|_| {
                 ex.spawn(async move {
+                    for _ in 0..yields {
+                        futures_lite::future::yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await;
+        }
+    })
+}
+
+/// monoio: `tasks` tasks × `yields` `futures_lite::future::yield_now` (monoio
+/// has no `yield_now` of its own; this one wakes its own waker and pends once).
+pub fn yield_monoio(rt: &crate::Monoio, tasks: u64, yields: u64) {
+    rt.block_on(async {
+        let handles: Vec<_> = (0..tasks)
+            .map(|_| {
+                monoio::spawn(async move {
                     for _ in 0..yields {
                         futures_lite::future::yield_now().await;
                     }

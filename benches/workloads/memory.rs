@@ -50,7 +50,8 @@ fn per(before: (u64, u64), after: (u64, u64), n: usize) -> (f64, f64) {
 }
 
 /// Bytes (resident, virtual) per idle task for `runtime`: `ramen`, `tokio`,
-/// `smol`, `localpool` or `floor` (a `Vec` of boxed futures polled once).
+/// `smol`, `monoio-uring`, `monoio-epoll`, `localpool` or `floor` (a `Vec` of
+/// boxed futures polled once).
 pub fn idle_tasks(runtime: &str, n: usize) -> (f64, f64) {
     match runtime {
         "ramen" => {
@@ -92,6 +93,26 @@ pub fn idle_tasks(runtime: &str, n: usize) -> (f64, f64) {
                 while polled() < n {
                     futures_lite::future::yield_now().await;
                 }
+                per(before, statm(), n)
+            })
+        }
+        "monoio-uring" | "monoio-epoll" => {
+            let rt = crate::Monoio::new(runtime).unwrap_or_else(|e| panic!("{runtime}: {e}"));
+            rt.block_on(async {
+                monoio::spawn(async {}).await;
+                let before = statm();
+                for _ in 0..n {
+                    drop(monoio::spawn(idle()));
+                }
+                // Waits in a task: monoio's `block_on` re-polls a main future
+                // that woke itself before it runs any task, so a main future
+                // spinning on `yield_now` would never let the idle tasks run.
+                monoio::spawn(async move {
+                    while polled() < n {
+                        futures_lite::future::yield_now().await;
+                    }
+                })
+                .await;
                 per(before, statm(), n)
             })
         }

@@ -42,7 +42,7 @@ use crate::builder::Config;
 use crate::diag::{Diag, TaskInfo};
 use crate::loom::Arc;
 use crate::reactor::Reactor;
-use crate::timers::Timers;
+use crate::time::Timers;
 
 mod timed;
 

@@ -38,7 +38,7 @@ use std::time::Duration;
 
 use crate::context;
 use crate::time::Instant;
-use crate::timers::Timers;
+use crate::time::Timers;
 
 /// Set (forever) by the first pause of any runtime in the process, so that
 /// [`Instant::now`] outside paused tests is one relaxed load and one branch

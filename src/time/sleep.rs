@@ -4,8 +4,8 @@
 //! it puts the *thread* to sleep, and with it every other task
 //! (`examples/blocking.rs` shows the frozen heartbeat).
 //!
-//! **What this file does:** a [`Sleep`] registers its waker in the deadline
-//! map of the runtime that polls it (`timers.rs`) and returns `Pending`; the
+//! **What this file does:** a [`Sleep`] registers its waker in the deadline map
+//! of the runtime that polls it (`deadline_map.rs`) and returns `Pending`; the
 //! loop turns the earliest deadline into the reactor's wait timeout and fires
 //! the entry when it is due.
 //!
@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use crate::context;
 use crate::time::Instant;
-use crate::timers::{TimerKey, Timers};
+use crate::time::{TimerKey, Timers};
 
 /// Waits until `duration` has elapsed on the runtime's clock. See [`Sleep`].
 ///
