@@ -47,6 +47,8 @@ use ramen::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use ramen::net::{TcpListener, TcpStream};
 use ramen::{Either, TaskBuilder};
 
+#[path = "common/flags.rs"]
+mod flags;
 const USAGE: &str = "usage: api_wait [--calls N] [--latency-ms MS] [--work-ms MS] \
                      [--chunk-ms MS] [--width COLS] [--trace FILE.html|FILE.json] [--explain]";
 
@@ -71,39 +73,20 @@ fn parse_args() -> Args {
         trace: None,
         explain: false,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        if flag == "--help" || flag == "-h" {
-            println!("{USAGE}");
-            std::process::exit(0);
+    flags::parse("api_wait", USAGE, &["--explain"], |flag, value| {
+        let number = || flags::number::<u64>(flag, &value);
+        match flag {
+            "--explain" => args.explain = true,
+            "--calls" => args.calls = number()?.clamp(1, 200) as u32,
+            "--latency-ms" => args.latency = flags::millis(flag, &value)?,
+            "--work-ms" => args.work_ms = number()?,
+            "--chunk-ms" => args.chunk_ms = number()?.max(1),
+            "--width" => args.width = number()? as usize,
+            "--trace" => args.trace = Some(value.clone()),
+            _ => return Err(flags::unknown(flag)),
         }
-        if flag == "--explain" {
-            args.explain = true;
-            continue;
-        }
-        let Some(value) = it.next() else {
-            eprintln!("{flag} needs a value\n{USAGE}");
-            std::process::exit(2);
-        };
-        let number = || -> u64 {
-            value.parse().unwrap_or_else(|_| {
-                eprintln!("{flag}: expected a whole number, got {value:?}\n{USAGE}");
-                std::process::exit(2)
-            })
-        };
-        match flag.as_str() {
-            "--calls" => args.calls = number().clamp(1, 200) as u32,
-            "--latency-ms" => args.latency = Duration::from_millis(number()),
-            "--work-ms" => args.work_ms = number(),
-            "--chunk-ms" => args.chunk_ms = number().max(1),
-            "--width" => args.width = number() as usize,
-            "--trace" => args.trace = Some(value),
-            _ => {
-                eprintln!("unknown flag {flag}\n{USAGE}");
-                std::process::exit(2);
-            }
-        }
-    }
+        Ok(())
+    });
     args
 }
 
@@ -264,12 +247,33 @@ fn ms(d: Duration) -> u128 {
     d.as_millis()
 }
 
+/// The work both runs do: `calls` calls to the API, then `chunks` chunks of
+/// computing, `chunk_iters` loop iterations each.
+struct Work {
+    addr: SocketAddr,
+    calls: u32,
+    chunks: u64,
+    chunk_iters: u64,
+}
+
+/// What one run took: wall time in all, and CPU time spent computing.
+struct Took {
+    total: Duration,
+    compute: Duration,
+}
+
 fn main() {
     let args = parse_args();
     let per_ms = iterations_per_ms();
     let chunk_iters = per_ms * args.chunk_ms;
     let chunks = args.work_ms.div_ceil(args.chunk_ms);
     let server = start_api_server(args.latency);
+    let work = Work {
+        addr: server.addr,
+        calls: args.calls,
+        chunks,
+        chunk_iters,
+    };
 
     println!(
         "api_wait: {} calls to an \"AI API\" at http://{} that answers after {} ms,",
@@ -283,12 +287,25 @@ fn main() {
     );
     println!();
 
-    // -- Run 1: synchronous ------------------------------------------------
+    let sequential = run_sequential(&work);
+    let (concurrent, failures) = run_with_ramen(&work, &args);
+    print_summary(&sequential, &concurrent);
+
+    let _ = server.stop.send(());
+    let _ = server.thread.join();
+    if failures > 0 {
+        eprintln!("{failures} call(s) failed");
+        std::process::exit(1);
+    }
+}
+
+/// Run 1: each call blocks the thread until its answer, then the computing.
+fn run_sequential(work: &Work) -> Took {
     println!("run 1: sequential, blocking std::net (res = a(); print(res); ...)");
     let start = Instant::now();
-    for question in 1..=args.calls {
+    for question in 1..=work.calls {
         let sent = start.elapsed();
-        match call_api_blocking(server.addr, question) {
+        match call_api_blocking(work.addr, question) {
             Ok(body) => println!(
                 "  [{:>5} ms] call {question} answered after {} ms: {body}",
                 ms(start.elapsed()),
@@ -303,21 +320,26 @@ fn main() {
     let waited = start.elapsed();
     let mut sink = 0;
     let cpu_before = thread_cpu_time();
-    for c in 0..chunks {
-        sink ^= crunch(chunk_iters, c);
+    for c in 0..work.chunks {
+        sink ^= crunch(work.chunk_iters, c);
     }
-    let seq_compute = thread_cpu_time().saturating_sub(cpu_before);
-    let seq_total = start.elapsed();
-    println!("  [{:>5} ms] cpu work done", ms(seq_total));
+    let compute = thread_cpu_time().saturating_sub(cpu_before);
+    let total = start.elapsed();
+    std::hint::black_box(sink);
+    println!("  [{:>5} ms] cpu work done", ms(total));
     println!(
         "sequential total: {} ms  (waiting {} ms, computing {} ms of CPU time)",
-        ms(seq_total),
+        ms(total),
         ms(waited),
-        ms(seq_compute)
+        ms(compute)
     );
     println!();
+    Took { total, compute }
+}
 
-    // -- Run 2: ramen --------------------------------------------------------
+/// Run 2: every call a task, in flight at once, and the computing a task
+/// that yields between chunks; then its timeline. Returns the failed calls.
+fn run_with_ramen(work: &Work, args: &Args) -> (Took, u32) {
     println!("run 2: ramen, every call in flight at once, computing between awaits");
     let mut builder = ramen::Runtime::builder()
         .record_timeline(true)
@@ -326,65 +348,74 @@ fn main() {
         builder = builder.trace_file(path);
     }
     let rt = builder.build().expect("client runtime");
-    let addr = server.addr;
-    let calls = args.calls;
     let compute = Rc::new(Cell::new(Duration::ZERO));
     let start = Instant::now();
-    let failures = rt.block_on({
-        let compute = compute.clone();
-        async move {
-            let mut handles = Vec::new();
-            for question in 1..=calls {
-                let call = TaskBuilder::new()
-                    .name(format!("call {question}"))
-                    .spawn(async move {
-                        println!("  [{:>5} ms] call {question} sent", ms(start.elapsed()));
-                        let result = call_api(addr, question).await;
-                        match &result {
-                            Ok(body) => println!(
-                                "  [{:>5} ms] call {question} answered: {body}",
-                                ms(start.elapsed())
-                            ),
-                            Err(e) => println!(
-                                "  [{:>5} ms] call {question} failed: {e}",
-                                ms(start.elapsed())
-                            ),
-                        }
-                        result.is_ok()
-                    });
-                handles.push(call);
-            }
-            let work = TaskBuilder::new().name("cpu work").spawn(async move {
-                let mut sink = 0;
-                for c in 0..chunks {
-                    let t = thread_cpu_time();
-                    sink ^= crunch(chunk_iters, c);
-                    compute.set(compute.get() + thread_cpu_time().saturating_sub(t));
-                    // Give the thread to whoever is ready: a call whose
-                    // answer arrived runs now, then we continue.
-                    ramen::yield_now().await;
-                }
-                println!("  [{:>5} ms] cpu work done", ms(start.elapsed()));
-                sink
-            });
-            let mut failures = 0;
-            for h in handles {
-                if !h.await.unwrap_or(false) {
-                    failures += 1;
-                }
-            }
-            std::hint::black_box(work.await.unwrap_or(0));
-            failures
-        }
-    });
-    let conc_total = start.elapsed();
+    let failures = rt.block_on(calls_and_computing(work, compute.clone(), start));
+    let took = Took {
+        total: start.elapsed(),
+        compute: compute.get(),
+    };
     println!(
         "concurrent total: {} ms  (computing {} ms of CPU time, the waiting overlapped it)",
-        ms(conc_total),
-        ms(compute.get())
+        ms(took.total),
+        ms(took.compute)
     );
     println!();
+    print_timeline(rt, args);
+    (took, failures)
+}
 
+/// Run 2's tasks: one per call, one for the computing; the failed calls.
+async fn calls_and_computing(work: &Work, compute: Rc<Cell<Duration>>, start: Instant) -> u32 {
+    let addr = work.addr;
+    let mut handles = Vec::new();
+    for question in 1..=work.calls {
+        let call = TaskBuilder::new()
+            .name(format!("call {question}"))
+            .spawn(async move {
+                println!("  [{:>5} ms] call {question} sent", ms(start.elapsed()));
+                let result = call_api(addr, question).await;
+                match &result {
+                    Ok(body) => println!(
+                        "  [{:>5} ms] call {question} answered: {body}",
+                        ms(start.elapsed())
+                    ),
+                    Err(e) => println!(
+                        "  [{:>5} ms] call {question} failed: {e}",
+                        ms(start.elapsed())
+                    ),
+                }
+                result.is_ok()
+            });
+        handles.push(call);
+    }
+    let (chunks, chunk_iters) = (work.chunks, work.chunk_iters);
+    let cpu = TaskBuilder::new().name("cpu work").spawn(async move {
+        let mut sink = 0;
+        for c in 0..chunks {
+            let t = thread_cpu_time();
+            sink ^= crunch(chunk_iters, c);
+            compute.set(compute.get() + thread_cpu_time().saturating_sub(t));
+            // Give the thread to whoever is ready: a call whose
+            // answer arrived runs now, then we continue.
+            ramen::yield_now().await;
+        }
+        println!("  [{:>5} ms] cpu work done", ms(start.elapsed()));
+        sink
+    });
+    let mut failures = 0;
+    for h in handles {
+        if !h.await.unwrap_or(false) {
+            failures += 1;
+        }
+    }
+    std::hint::black_box(cpu.await.unwrap_or(0));
+    failures
+}
+
+/// Run 2's timeline, metrics and warnings; drops the runtime, which writes
+/// the trace file if one was asked for.
+fn print_timeline(rt: ramen::Runtime, args: &Args) {
     let timeline = rt.timeline(args.width).unwrap_or_default();
     let metrics = rt.metrics();
     let warnings = rt.warnings();
@@ -411,21 +442,16 @@ fn main() {
         }
     }
     println!();
+}
 
-    let speedup = seq_total.as_secs_f64() / conc_total.as_secs_f64().max(1e-9);
+/// The lesson: faster in all, the same computing.
+fn print_summary(sequential: &Took, concurrent: &Took) {
+    let speedup = sequential.total.as_secs_f64() / concurrent.total.as_secs_f64().max(1e-9);
     println!("speed-up: {speedup:.1}x");
     println!(
         "computing (CPU time): {} ms sequential, {} ms with ramen: the same work, no faster.",
-        ms(seq_compute),
-        ms(compute.get())
+        ms(sequential.compute),
+        ms(concurrent.compute)
     );
     println!("coroutines don't make computation faster; they stop you waiting.");
-    std::hint::black_box(sink);
-
-    let _ = server.stop.send(());
-    let _ = server.thread.join();
-    if failures > 0 {
-        eprintln!("{failures} call(s) failed");
-        std::process::exit(1);
-    }
 }

@@ -37,6 +37,8 @@ use std::time::{Duration, Instant};
 use ramen::TaskBuilder;
 use ramen::io::{AsyncBufReadExt, AsyncWriteExt};
 
+#[path = "common/flags.rs"]
+mod flags;
 const USAGE: &str = "usage: blocking [--block-ms MS] [--tick-ms MS]";
 
 struct Args {
@@ -49,18 +51,15 @@ fn parse_args() -> Args {
         block: Duration::from_millis(500),
         tick: Duration::from_millis(100),
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value = it.next().and_then(|v| v.parse::<u64>().ok());
-        match (flag.as_str(), value) {
-            ("--block-ms", Some(v)) => args.block = Duration::from_millis(v.max(1)),
-            ("--tick-ms", Some(v)) => args.tick = Duration::from_millis(v.max(1)),
-            _ => {
-                eprintln!("{USAGE}");
-                std::process::exit(if flag == "--help" { 0 } else { 2 });
-            }
+    flags::parse("blocking", USAGE, &[], |flag, value| {
+        let ms = flags::millis(flag, &value)?.max(Duration::from_millis(1));
+        match flag {
+            "--block-ms" => args.block = ms,
+            "--tick-ms" => args.tick = ms,
+            _ => return Err(flags::unknown(flag)),
         }
-    }
+        Ok(())
+    });
     args
 }
 

@@ -38,6 +38,11 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+const USAGE: &str = "usage: cancellation [--chunk-ms 300] [--request-ms 100] [--chunks 3]";
+
+#[path = "common/flags.rs"]
+mod flags;
+
 /// Milliseconds since `t0`, for the timestamps.
 fn ms(t0: Instant) -> u128 {
     t0.elapsed().as_millis()
@@ -87,33 +92,23 @@ fn parse_args() -> Args {
         request: Duration::from_millis(100),
         chunks: 3,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = |name: &str| -> u64 {
-            it.next()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or_else(|| usage(&format!("{name} needs a number")))
-        };
-        match flag.as_str() {
-            "--chunk-ms" => args.chunk = Duration::from_millis(value("--chunk-ms")),
-            "--request-ms" => args.request = Duration::from_millis(value("--request-ms")),
-            "--chunks" => args.chunks = value("--chunks").max(1) as u32,
-            "-h" | "--help" => usage(""),
-            other => usage(&format!("unknown flag {other}")),
+    flags::parse("cancellation", USAGE, &[], |flag, value| {
+        match flag {
+            "--chunk-ms" => args.chunk = flags::millis(flag, &value)?,
+            "--request-ms" => args.request = flags::millis(flag, &value)?,
+            "--chunks" => args.chunks = flags::number::<u32>(flag, &value)?.max(1),
+            _ => return Err(flags::unknown(flag)),
         }
-    }
+        Ok(())
+    });
     if args.request >= args.chunk {
-        usage("--request-ms must be smaller than --chunk-ms (the request must land mid-chunk)");
+        flags::fail(
+            "cancellation",
+            USAGE,
+            "--request-ms must be smaller than --chunk-ms (the request must land mid-chunk)",
+        );
     }
     args
-}
-
-fn usage(err: &str) -> ! {
-    if !err.is_empty() {
-        eprintln!("error: {err}");
-    }
-    eprintln!("usage: cancellation [--chunk-ms 300] [--request-ms 100] [--chunks 3]");
-    std::process::exit(if err.is_empty() { 0 } else { 2 });
 }
 
 /// A runtime without the slow-poll warning (the CPU chunks would trigger it

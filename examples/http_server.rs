@@ -76,6 +76,8 @@
 
 #[path = "http_server/conn.rs"]
 mod conn;
+#[path = "common/flags.rs"]
+mod flags;
 #[path = "http_server/parse.rs"]
 mod parse;
 #[path = "http_server/response.rs"]
@@ -121,50 +123,36 @@ fn parse_args() -> Args {
         accept: workers::Accept::ReusePort,
         pin: false,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        if flag == "--help" || flag == "-h" {
-            println!("{USAGE}");
-            std::process::exit(0);
-        }
-        if flag == "--pin" {
-            args.pin = true;
-            continue;
-        }
-        let Some(value) = it.next() else {
-            fail(&format!("{flag} needs a value"));
-        };
-        let secs = || match value.parse::<u64>() {
-            Ok(n) if n > 0 => Duration::from_secs(n),
-            _ => fail(&format!(
-                "{flag}: expected a positive number, got {value:?}"
-            )),
-        };
-        match flag.as_str() {
+    flags::parse("http_server", USAGE, &["--pin"], |flag, value| {
+        let secs = || flags::positive(flag, &value).map(Duration::from_secs);
+        match flag {
+            "--pin" => args.pin = true,
             "--addr" => args.addr = value.clone(),
             "--root" => args.root = Some(PathBuf::from(&value)),
-            "--idle-secs" => args.idle = secs(),
-            "--grace-secs" => args.grace = secs(),
+            "--idle-secs" => args.idle = secs()?,
+            "--grace-secs" => args.grace = secs()?,
             "--workers" => match value.parse::<usize>() {
                 Ok(n) if (1..=1024).contains(&n) => args.workers = n,
-                _ => fail(&format!("--workers: expected 1..=1024, got {value:?}")),
+                _ => return Err(format!("--workers: expected 1..=1024, got {value:?}")),
             },
             "--accept" => match value.as_str() {
                 "reuseport" => args.accept = workers::Accept::ReusePort,
                 "handoff" => args.accept = workers::Accept::Handoff,
-                _ => fail(&format!(
-                    "--accept: expected reuseport or handoff, got {value:?}"
-                )),
+                _ => {
+                    return Err(format!(
+                        "--accept: expected reuseport or handoff, got {value:?}"
+                    ));
+                }
             },
-            _ => fail(&format!("unknown option {flag}")),
+            _ => return Err(flags::unknown(flag)),
         }
-    }
+        Ok(())
+    });
     args
 }
 
 fn fail(msg: &str) -> ! {
-    eprintln!("http_server: {msg}\n{USAGE}");
-    std::process::exit(2);
+    flags::fail("http_server", USAGE, msg)
 }
 
 fn main() {

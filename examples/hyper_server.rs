@@ -250,7 +250,7 @@ fn parse_args() -> Args {
         header: Duration::from_secs(10),
         grace: Duration::from_secs(10),
     };
-    flags::parse("hyper_server", USAGE, |flag, value| {
+    flags::parse("hyper_server", USAGE, &[], |flag, value| {
         let secs = || match value.parse::<u64>() {
             Ok(n) if n > 0 => Ok(Duration::from_secs(n)),
             _ => Err(format!("{flag}: expected a positive number, got {value:?}")),

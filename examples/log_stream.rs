@@ -61,6 +61,8 @@ use std::time::{Duration, Instant};
 use broker::{Broker, ProducerReport};
 use report::Checker;
 
+#[path = "common/flags.rs"]
+mod flags;
 const USAGE: &str = "usage: log_stream [--dir DIR] [--topics N] [--producers N] [--records N] \
                      [--batch-max N] [--channel-cap N] [--restart]";
 
@@ -84,33 +86,20 @@ fn parse_args() -> Args {
         channel_cap: 64,
         restart: false,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut num = |name: &str| -> u64 {
-            let v = it.next().and_then(|v| v.parse().ok());
-            v.filter(|&n| n > 0).unwrap_or_else(|| {
-                eprintln!("{name} needs a positive number\n{USAGE}");
-                std::process::exit(2)
-            })
-        };
-        match flag.as_str() {
-            "--dir" => a.dir = Some(it.next().unwrap_or_default().into()),
-            "--topics" => a.topics = num("--topics") as u32,
-            "--producers" => a.producers = num("--producers") as u32,
-            "--records" => a.records = num("--records"),
-            "--batch-max" => a.batch_max = num("--batch-max") as usize,
-            "--channel-cap" => a.channel_cap = num("--channel-cap") as usize,
+    flags::parse("log_stream", USAGE, &["--restart"], |flag, value| {
+        let num = || flags::positive::<u64>(flag, &value);
+        match flag {
+            "--dir" => a.dir = Some(PathBuf::from(&value)),
+            "--topics" => a.topics = num()? as u32,
+            "--producers" => a.producers = num()? as u32,
+            "--records" => a.records = num()?,
+            "--batch-max" => a.batch_max = num()? as usize,
+            "--channel-cap" => a.channel_cap = num()? as usize,
             "--restart" => a.restart = true,
-            "--help" | "-h" => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
-            _ => {
-                eprintln!("unknown flag {flag}\n{USAGE}");
-                std::process::exit(2);
-            }
+            _ => return Err(flags::unknown(flag)),
         }
-    }
+        Ok(())
+    });
     a
 }
 
@@ -200,6 +189,43 @@ fn main() {
     std::process::exit(code);
 }
 
+/// What recovery found when a topic was opened.
+fn print_opened(name: &str, rec: &storage::Recovered) {
+    let damaged: usize = rec.damaged.iter().map(|d| d.len).sum();
+    println!(
+        "{name}: opened with {} records{}{}",
+        rec.records.len(),
+        if rec.truncated > 0 {
+            format!(", cut a torn/corrupt tail of {} bytes", rec.truncated)
+        } else {
+            String::new()
+        },
+        if damaged > 0 {
+            format!(", skipped {damaged} damaged bytes (see stderr)")
+        } else {
+            String::new()
+        }
+    );
+}
+
+/// The crash: once half the records are acknowledged, aborts every broker
+/// as if the process were killed there.
+async fn abort_halfway<'a, T: 'a>(
+    args: &Args,
+    shared: &Shared,
+    brokers: impl Iterator<Item = &'a ramen::JoinHandle<T>>,
+) {
+    let half = args.records * u64::from(args.producers) / 2;
+    while shared.acked.iter().map(|c| c.get()).sum::<u64>() < half {
+        ramen::time::sleep(Duration::from_millis(1)).await;
+    }
+    for b in brokers {
+        b.abort();
+    }
+    let acked: u64 = shared.acked.iter().map(|c| c.get()).sum();
+    println!("brokers aborted with {acked} records acknowledged");
+}
+
 /// One broker lifetime: its own runtime, dropped at the end like a process.
 fn run_once(
     args: &Args,
@@ -215,21 +241,7 @@ fn run_once(
         for t in 0..args.topics {
             let name = topic_name(t);
             let (broker, rec) = Broker::open(dir.to_path_buf(), &name, args.batch_max).await?;
-            let damaged: usize = rec.damaged.iter().map(|d| d.len).sum();
-            println!(
-                "{name}: opened with {} records{}{}",
-                rec.records.len(),
-                if rec.truncated > 0 {
-                    format!(", cut a torn/corrupt tail of {} bytes", rec.truncated)
-                } else {
-                    String::new()
-                },
-                if damaged > 0 {
-                    format!(", skipped {damaged} damaged bytes (see stderr)")
-                } else {
-                    String::new()
-                }
-            );
+            print_opened(&name, &rec);
             let lost = broker.lost();
             shared.lost.set(shared.lost.get() + lost.len() as u64);
             shared.checker.borrow_mut().expect_lost(lost);
@@ -266,15 +278,8 @@ fn run_once(
         }
         drop(senders); // the brokers stop when their producers are done
         if kill_halfway {
-            let half = args.records * u64::from(args.producers) / 2;
-            while shared.acked.iter().map(|c| c.get()).sum::<u64>() < half {
-                ramen::time::sleep(Duration::from_millis(1)).await;
-            }
-            for (_, _, b) in &brokers {
-                b.abort();
-            }
-            let acked: u64 = shared.acked.iter().map(|c| c.get()).sum();
-            println!("brokers aborted with {acked} records acknowledged");
+            let brokers = brokers.iter().map(|(_, _, b)| b);
+            abort_halfway(args, shared, brokers).await;
         }
         for p in producers {
             let (rep, r) = p.await.expect("producer task");

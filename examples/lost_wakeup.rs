@@ -37,6 +37,11 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+const USAGE: &str = "usage: lost_wakeup [--arrive-ms 100] [--stall-ms 300] [--rescue-ms 1000]";
+
+#[path = "common/flags.rs"]
+mod flags;
+
 fn ms(t0: Instant) -> u128 {
     t0.elapsed().as_millis()
 }
@@ -173,34 +178,24 @@ fn parse_args() -> Args {
         stall: Duration::from_millis(300),
         rescue: Duration::from_millis(1000),
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = |name: &str| -> Duration {
-            it.next()
-                .and_then(|v| v.parse().ok())
-                .map(Duration::from_millis)
-                .unwrap_or_else(|| usage(&format!("{name} needs a number of milliseconds")))
-        };
-        match flag.as_str() {
-            "--arrive-ms" => args.arrive = value("--arrive-ms"),
-            "--stall-ms" => args.stall = value("--stall-ms"),
-            "--rescue-ms" => args.rescue = value("--rescue-ms"),
-            "-h" | "--help" => usage(""),
-            other => usage(&format!("unknown flag {other}")),
+    flags::parse("lost_wakeup", USAGE, &[], |flag, value| {
+        let ms = flags::millis(flag, &value)?;
+        match flag {
+            "--arrive-ms" => args.arrive = ms,
+            "--stall-ms" => args.stall = ms,
+            "--rescue-ms" => args.rescue = ms,
+            _ => return Err(flags::unknown(flag)),
         }
-    }
+        Ok(())
+    });
     if !(args.arrive < args.rescue && args.stall < args.rescue) {
-        usage("--rescue-ms must be larger than --arrive-ms and --stall-ms");
+        flags::fail(
+            "lost_wakeup",
+            USAGE,
+            "--rescue-ms must be larger than --arrive-ms and --stall-ms",
+        );
     }
     args
-}
-
-fn usage(err: &str) -> ! {
-    if !err.is_empty() {
-        eprintln!("error: {err}");
-    }
-    eprintln!("usage: lost_wakeup [--arrive-ms 100] [--stall-ms 300] [--rescue-ms 1000]");
-    std::process::exit(if err.is_empty() { 0 } else { 2 });
 }
 
 fn runtime(stall: Duration) -> ramen::Runtime {

@@ -83,12 +83,16 @@ mod bounds;
 mod commands;
 #[path = "mini_redis/db.rs"]
 mod db;
+#[path = "common/flags.rs"]
+mod flags;
 #[path = "mini_redis/glob.rs"]
 mod glob;
 #[path = "mini_redis/hashes.rs"]
 mod hashes;
 #[path = "mini_redis/info.rs"]
 mod info;
+#[path = "mini_redis/keys.rs"]
+mod keys;
 #[path = "mini_redis/lists.rs"]
 mod lists;
 #[path = "mini_redis/pubsub.rs"]
@@ -148,23 +152,16 @@ struct Conn {
 fn main() {
     let mut addr = "127.0.0.1:6380".to_string();
     let mut write_timeout = WRITE_TIMEOUT;
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match (a.as_str(), args.next()) {
-            ("--addr", Some(v)) => addr = v,
-            ("--write-timeout-secs", Some(v)) if v.parse::<u64>().is_ok_and(|s| s > 0) => {
-                write_timeout = Duration::from_secs(v.parse().unwrap_or(10));
+    flags::parse("mini_redis", USAGE, &[], |flag, value| {
+        match flag {
+            "--addr" => addr = value,
+            "--write-timeout-secs" => {
+                write_timeout = Duration::from_secs(flags::positive(flag, &value)?);
             }
-            ("--help" | "-h", _) => {
-                println!("{USAGE}");
-                return;
-            }
-            _ => {
-                eprintln!("bad argument {a:?}\n{USAGE}");
-                std::process::exit(2);
-            }
+            _ => return Err(flags::unknown(flag)),
         }
-    }
+        Ok(())
+    });
     let code = ramen::block_on(run(addr, write_timeout));
     std::process::exit(code);
 }
@@ -380,6 +377,53 @@ fn dispatch_counted(
     flow
 }
 
+/// `SUBSCRIBE ch...`: the connection's queue comes with its first channel.
+fn subscribe(cmd: Cmd, server: &Server, conn: &mut Conn, out: &mut Vec<u8>) {
+    let mut hub = server.hub.borrow_mut();
+    for i in 1..cmd.len() {
+        let (rx, count) = hub.subscribe(conn.id, cmd.arg(i));
+        if rx.is_some() {
+            conn.rx = rx;
+        }
+        pubsub::confirm(out, "subscribe", Some(cmd.arg(i)), count);
+    }
+}
+
+/// `UNSUBSCRIBE [ch...]` (every channel when none is named): the queue goes
+/// with the last channel.
+fn unsubscribe(cmd: Cmd, server: &Server, conn: &mut Conn, out: &mut Vec<u8>) {
+    let mut hub = server.hub.borrow_mut();
+    let channels: Vec<Vec<u8>> = if cmd.len() == 1 {
+        hub.channels_of(conn.id)
+    } else {
+        (1..cmd.len()).map(|i| cmd.arg(i).to_vec()).collect()
+    };
+    if channels.is_empty() {
+        pubsub::confirm(out, "unsubscribe", None, 0);
+    }
+    for ch in channels {
+        let left = hub.unsubscribe(conn.id, &ch);
+        if left == 0 {
+            conn.rx = None;
+        }
+        pubsub::confirm(out, "unsubscribe", Some(&ch), left);
+    }
+}
+
+/// `INFO [section...]`.
+fn info_reply(cmd: Cmd, server: &Server, out: &mut Vec<u8>) {
+    let args: Vec<&[u8]> = (1..cmd.len()).map(|i| cmd.arg(i)).collect();
+    let sections = info::wanted(&args);
+    let subscribers = server.hub.borrow().subscribers();
+    let text = info::render(
+        &sections,
+        &server.stats.borrow(),
+        &server.db.borrow(),
+        subscribers,
+    );
+    resp::bulk(out, Some(text.as_bytes()));
+}
+
 /// Pub/sub commands and `INFO` here (they need the connection or the
 /// server's counters); the rest in `commands`.
 fn dispatch(cmd: Cmd, server: &Server, conn: &mut Conn, now: Instant, out: &mut Vec<u8>) -> Flow {
@@ -395,46 +439,9 @@ fn dispatch(cmd: Cmd, server: &Server, conn: &mut Conn, now: Instant, out: &mut 
     let name = cmd.name(&mut scratch);
     let subscribed = conn.rx.is_some();
     match name {
-        b"SUBSCRIBE" if cmd.len() >= 2 => {
-            let mut hub = server.hub.borrow_mut();
-            for i in 1..cmd.len() {
-                let (rx, count) = hub.subscribe(conn.id, cmd.arg(i));
-                if rx.is_some() {
-                    conn.rx = rx;
-                }
-                pubsub::confirm(out, "subscribe", Some(cmd.arg(i)), count);
-            }
-        }
-        b"UNSUBSCRIBE" => {
-            let mut hub = server.hub.borrow_mut();
-            let channels: Vec<Vec<u8>> = if cmd.len() == 1 {
-                hub.channels_of(conn.id)
-            } else {
-                (1..cmd.len()).map(|i| cmd.arg(i).to_vec()).collect()
-            };
-            if channels.is_empty() {
-                pubsub::confirm(out, "unsubscribe", None, 0);
-            }
-            for ch in channels {
-                let left = hub.unsubscribe(conn.id, &ch);
-                if left == 0 {
-                    conn.rx = None;
-                }
-                pubsub::confirm(out, "unsubscribe", Some(&ch), left);
-            }
-        }
-        b"INFO" => {
-            let args: Vec<&[u8]> = (1..cmd.len()).map(|i| cmd.arg(i)).collect();
-            let sections = info::wanted(&args);
-            let subscribers = server.hub.borrow().subscribers();
-            let text = info::render(
-                &sections,
-                &server.stats.borrow(),
-                &server.db.borrow(),
-                subscribers,
-            );
-            resp::bulk(out, Some(text.as_bytes()));
-        }
+        b"SUBSCRIBE" if cmd.len() >= 2 => subscribe(cmd, server, conn, out),
+        b"UNSUBSCRIBE" => unsubscribe(cmd, server, conn, out),
+        b"INFO" => info_reply(cmd, server, out),
         b"PUBLISH" if cmd.len() == 3 => {
             let n = server.hub.borrow_mut().publish(cmd.arg(1), cmd.arg(2));
             resp::int(out, n as i64);

@@ -81,7 +81,7 @@ fn main() {
         workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
         cpu_us: 20,
     };
-    flags::parse("multicore", USAGE, |flag, value| {
+    flags::parse("multicore", USAGE, &[], |flag, value| {
         let n: usize = value
             .parse()
             .ok()

@@ -45,6 +45,13 @@
 //! must agree on the layout and on who writes when).
 
 #[cfg(unix)]
+const USAGE: &str = "usage: processes [--round-trips 1000]";
+
+#[cfg(unix)]
+#[path = "common/flags.rs"]
+mod flags;
+
+#[cfg(unix)]
 fn main() {
     let mut args = std::env::args().skip(1);
     match args.next().as_deref() {
@@ -53,23 +60,15 @@ fn main() {
             let rest: Vec<String> = args.collect();
             unix::child(&mode, &rest);
         }
-        first => {
+        _ => {
             let mut round_trips = 1000;
-            let mut next = first.map(str::to_string);
-            while let Some(flag) = next {
-                match flag.as_str() {
-                    "--round-trips" => {
-                        round_trips = args
-                            .next()
-                            .and_then(|v| v.parse().ok())
-                            .filter(|&n: &u32| n > 0)
-                            .unwrap_or_else(|| unix::usage("--round-trips needs a positive number"))
-                    }
-                    "-h" | "--help" => unix::usage(""),
-                    other => unix::usage(&format!("unknown flag {other}")),
+            flags::parse("processes", USAGE, &[], |flag, value| match flag {
+                "--round-trips" => {
+                    round_trips = flags::positive(flag, &value)?;
+                    Ok(())
                 }
-                next = args.next();
-            }
+                _ => Err(flags::unknown(flag)),
+            });
             unix::parent(round_trips);
         }
     }
@@ -94,14 +93,6 @@ mod unix {
 
     /// Round trips before the timed ones (page faults, first wake-ups).
     const WARM_UP: u32 = 20;
-
-    pub fn usage(err: &str) -> ! {
-        if !err.is_empty() {
-            eprintln!("error: {err}");
-        }
-        eprintln!("usage: processes [--round-trips 1000]");
-        std::process::exit(if err.is_empty() { 0 } else { 2 });
-    }
 
     fn this_program() -> Command {
         let exe = std::env::current_exe().expect("cannot find this program's path");

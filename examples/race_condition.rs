@@ -54,6 +54,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+const USAGE: &str = "usage: race_condition [--threads 4] [--iters 200000] [--tasks 10] [--check]";
+
+#[path = "common/flags.rs"]
+mod flags;
 struct Args {
     threads: u64,
     iters: u64,
@@ -66,32 +70,17 @@ fn parse_args() -> Args {
         iters: 200_000,
         tasks: 10,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = |name: &str| -> u64 {
-            it.next()
-                .and_then(|v| v.parse().ok())
-                .filter(|&v| v > 0)
-                .unwrap_or_else(|| usage(&format!("{name} needs a positive number")))
-        };
-        match flag.as_str() {
-            "--threads" => args.threads = value("--threads"),
-            "--iters" => args.iters = value("--iters"),
-            "--tasks" => args.tasks = value("--tasks"),
+    flags::parse("race_condition", USAGE, &["--check"], |flag, value| {
+        match flag {
+            "--threads" => args.threads = flags::positive(flag, &value)?,
+            "--iters" => args.iters = flags::positive(flag, &value)?,
+            "--tasks" => args.tasks = flags::positive(flag, &value)?,
             "--check" => CHECK_LINES.store(true, Ordering::Relaxed),
-            "-h" | "--help" => usage(""),
-            other => usage(&format!("unknown flag {other}")),
+            _ => return Err(flags::unknown(flag)),
         }
-    }
+        Ok(())
+    });
     args
-}
-
-fn usage(err: &str) -> ! {
-    if !err.is_empty() {
-        eprintln!("error: {err}");
-    }
-    eprintln!("usage: race_condition [--threads 4] [--iters 200000] [--tasks 10] [--check]");
-    std::process::exit(if err.is_empty() { 0 } else { 2 });
 }
 
 /// Runs `body` on `threads` threads at once (released together by a barrier
@@ -220,26 +209,40 @@ fn coroutines(args: &Args) {
         .build()
         .expect("cannot create the runtime");
     println!("== Coroutines: {tasks} tasks on one thread, sharing Rc<Cell<_>>");
+    counter_without_await(&rt, tasks, args.iters.min(100_000));
+    println!(
+        "  withdrawals of {AMOUNT} from a balance of {START_BALANCE}, each awaiting an approval:"
+    );
+    withdraw_racy(&rt, tasks);
+    withdraw_holding_a_mutex(&rt, tasks);
+    withdraw_reserving_first(&rt, tasks);
+}
 
-    // 1. A read-modify-write with no .await inside: nothing can interleave.
-    let counter = Rc::new(Cell::new(0u64));
-    let iters = args.iters.min(100_000);
+/// Spawns `tasks` tasks made by `task` on `rt` and waits for them all.
+fn run_tasks<F>(rt: &ramen::Runtime, tasks: u64, mut task: impl FnMut() -> F)
+where
+    F: std::future::Future<Output = ()> + 'static,
+{
     rt.block_on(async {
-        let handles: Vec<_> = (0..tasks)
-            .map(|_| {
-                let c = counter.clone();
-                ramen::spawn(async move {
-                    for i in 0..iters {
-                        c.set(c.get() + 1); // no .await between get and set
-                        if i % 1000 == 0 {
-                            ramen::yield_now().await; // switch tasks often
-                        }
-                    }
-                })
-            })
-            .collect();
+        let handles: Vec<_> = (0..tasks).map(|_| ramen::spawn(task())).collect();
         for h in handles {
             h.await.unwrap();
+        }
+    });
+}
+
+/// A read-modify-write with no .await inside: nothing can interleave.
+fn counter_without_await(rt: &ramen::Runtime, tasks: u64, iters: u64) {
+    let counter = Rc::new(Cell::new(0u64));
+    run_tasks(rt, tasks, || {
+        let c = counter.clone();
+        async move {
+            for i in 0..iters {
+                c.set(c.get() + 1); // no .await between get and set
+                if i % 1000 == 0 {
+                    ramen::yield_now().await; // switch tasks often
+                }
+            }
         }
     });
     let expected = tasks * iters;
@@ -251,29 +254,21 @@ fn coroutines(args: &Args) {
         "check coro_counter: expected={expected} got={}",
         counter.get()
     );
+}
 
-    println!(
-        "  withdrawals of {AMOUNT} from a balance of {START_BALANCE}, each awaiting an approval:"
-    );
-    // 2. Check, .await, act: every task checks the same old balance.
+/// Check, .await, act: every task checks the same old balance.
+fn withdraw_racy(rt: &ramen::Runtime, tasks: u64) {
     let balance = Rc::new(Cell::new(START_BALANCE));
     let approved = Rc::new(Cell::new(0u64));
-    rt.block_on(async {
-        let handles: Vec<_> = (0..tasks)
-            .map(|_| {
-                let (balance, approved) = (balance.clone(), approved.clone());
-                ramen::spawn(async move {
-                    let seen = balance.get(); // check
-                    if seen >= AMOUNT {
-                        approval().await; // ...others run here and see `seen` too
-                        balance.set(seen - AMOUNT); // act on a stale value
-                        approved.set(approved.get() + 1);
-                    }
-                })
-            })
-            .collect();
-        for h in handles {
-            h.await.unwrap();
+    run_tasks(rt, tasks, || {
+        let (balance, approved) = (balance.clone(), approved.clone());
+        async move {
+            let seen = balance.get(); // check
+            if seen >= AMOUNT {
+                approval().await; // ...others run here and see `seen` too
+                balance.set(seen - AMOUNT); // act on a stale value
+                approved.set(approved.get() + 1);
+            }
         }
     });
     withdraw_report(
@@ -283,26 +278,21 @@ fn coroutines(args: &Args) {
         approved.get(),
         balance.get(),
     );
+}
 
-    // 3. Fix 1: the async Mutex's guard lives across the .await.
+/// Fix 1: the async Mutex's guard lives across the .await.
+fn withdraw_holding_a_mutex(rt: &ramen::Runtime, tasks: u64) {
     let balance = Rc::new(ramen::sync::Mutex::new(START_BALANCE));
     let approved = Rc::new(Cell::new(0u64));
-    rt.block_on(async {
-        let handles: Vec<_> = (0..tasks)
-            .map(|_| {
-                let (balance, approved) = (balance.clone(), approved.clone());
-                ramen::spawn(async move {
-                    let mut b = balance.lock().await; // others queue here
-                    if *b >= AMOUNT {
-                        approval().await; // still holding the lock
-                        *b -= AMOUNT;
-                        approved.set(approved.get() + 1);
-                    }
-                })
-            })
-            .collect();
-        for h in handles {
-            h.await.unwrap();
+    run_tasks(rt, tasks, || {
+        let (balance, approved) = (balance.clone(), approved.clone());
+        async move {
+            let mut b = balance.lock().await; // others queue here
+            if *b >= AMOUNT {
+                approval().await; // still holding the lock
+                *b -= AMOUNT;
+                approved.set(approved.get() + 1);
+            }
         }
     });
     let final_balance = rt.block_on(async { *balance.lock().await });
@@ -313,25 +303,20 @@ fn coroutines(args: &Args) {
         approved.get(),
         final_balance,
     );
+}
 
-    // 4. Fix 2: check and act with no .await between them; wait afterwards.
+/// Fix 2: check and act with no .await between them; wait afterwards.
+fn withdraw_reserving_first(rt: &ramen::Runtime, tasks: u64) {
     let balance = Rc::new(Cell::new(START_BALANCE));
     let approved = Rc::new(Cell::new(0u64));
-    rt.block_on(async {
-        let handles: Vec<_> = (0..tasks)
-            .map(|_| {
-                let (balance, approved) = (balance.clone(), approved.clone());
-                ramen::spawn(async move {
-                    if balance.get() >= AMOUNT {
-                        balance.set(balance.get() - AMOUNT); // reserve at once
-                        approval().await; // (a refusal would put it back)
-                        approved.set(approved.get() + 1);
-                    }
-                })
-            })
-            .collect();
-        for h in handles {
-            h.await.unwrap();
+    run_tasks(rt, tasks, || {
+        let (balance, approved) = (balance.clone(), approved.clone());
+        async move {
+            if balance.get() >= AMOUNT {
+                balance.set(balance.get() - AMOUNT); // reserve at once
+                approval().await; // (a refusal would put it back)
+                approved.set(approved.get() + 1);
+            }
         }
     });
     withdraw_report(

@@ -43,6 +43,8 @@ use std::time::{Duration, Instant};
 
 use ramen::TaskBuilder;
 
+#[path = "common/flags.rs"]
+mod flags;
 const USAGE: &str = "usage: ramen [--sizes 10,1000,100000] [--max-pots N] [--max-threads N] \
                      [--boil-ms MS] [--stir-us US] [--width COLS]";
 
@@ -63,39 +65,27 @@ fn parse_args() -> Args {
         width: 72,
     };
     let mut max_pots = usize::MAX;
-    let mut it = std::env::args().skip(1);
-    let fail = || -> ! {
-        eprintln!("{USAGE}");
-        std::process::exit(2)
-    };
-    while let Some(flag) = it.next() {
-        if flag == "--help" || flag == "-h" {
-            println!("{USAGE}");
-            std::process::exit(0);
-        }
-        let Some(value) = it.next() else { fail() };
-        let number = || {
-            value
-                .replace('_', "")
-                .parse::<u64>()
-                .unwrap_or_else(|_| fail())
-        };
-        match flag.as_str() {
+    flags::parse("ramen", USAGE, &[], |flag, value| {
+        let number = || flags::number::<u64>(flag, &value);
+        match flag {
             "--sizes" => {
                 args.sizes = value
                     .split(',')
-                    .map(|s| s.trim().replace('_', "").parse().unwrap_or_else(|_| fail()))
-                    .filter(|&n: &usize| n > 0)
+                    .map(|s| flags::number::<usize>(flag, s.trim()))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter()
+                    .filter(|&n| n > 0)
                     .collect();
             }
-            "--max-pots" => max_pots = number() as usize,
-            "--max-threads" => args.max_threads = number() as usize,
-            "--boil-ms" => args.boil = Duration::from_millis(number()),
-            "--stir-us" => args.stir_us = number(),
-            "--width" => args.width = number() as usize,
-            _ => fail(),
+            "--max-pots" => max_pots = number()? as usize,
+            "--max-threads" => args.max_threads = number()? as usize,
+            "--boil-ms" => args.boil = Duration::from_millis(number()?),
+            "--stir-us" => args.stir_us = number()?,
+            "--width" => args.width = number()? as usize,
+            _ => return Err(flags::unknown(flag)),
         }
-    }
+        Ok(())
+    });
     args.sizes.retain(|&n| n <= max_pots);
     args
 }
@@ -413,74 +403,19 @@ fn main() {
     for &pots in &args.sizes {
         println!("{pots} pots:");
         let (one, one_memory) = measured(sampler.as_ref(), || one_cook(pots, args.boil, stir));
-        println!(
-            "  [pots {pots}] one cook, {pots} coroutines: wall {:>6} ms | {} | spawning {:.1} ms ({:.2} µs/pot){}",
-            one.wall.as_millis(),
-            fmt_mem(one_memory),
-            one.spawn.as_secs_f64() * 1e3,
-            one.spawn.as_secs_f64() * 1e6 / pots as f64,
-            match one_memory {
-                Some((_, rss)) if pots >= 1000 => format!(", ~{} B/pot", rss / pots as u64),
-                _ => String::new(),
-            }
-        );
+        print_one_cook(pots, &one, one_memory);
         if pots > cap {
-            println!(
-                "  [pots {pots}] {pots} cooks, {pots} threads: skipped: {pots} threads is over the cap of {cap}"
-            );
-            if let Some((n, o, memory)) = &per_thread {
-                let scale = pots as f64 / *n as f64;
-                let (virt, rss) = memory.unwrap_or((0, 0));
-                println!(
-                    "      projected from the {n}-thread run: ~{} ms just to spawn them, rss {}, virt {}",
-                    (o.spawn.as_secs_f64() * 1e3 * scale).round(),
-                    fmt_bytes((rss as f64 * scale) as u64),
-                    fmt_bytes((virt as f64 * scale) as u64)
-                );
-            }
+            print_skipped(pots, cap, per_thread.as_ref());
             continue;
         }
         let (many, many_memory) = measured(sampler.as_ref(), || many_cooks(pots, args.boil, stir));
-        println!(
-            "  [pots {pots}] {pots} cooks, {pots} threads: wall {:>6} ms | {} | spawning {:.1} ms ({:.2} µs/thread, slowest {:.2} ms)",
-            many.wall.as_millis(),
-            fmt_mem(many_memory),
-            many.spawn.as_secs_f64() * 1e3,
-            many.spawn.as_secs_f64() * 1e6 / pots as f64,
-            many.slowest_spawn.as_secs_f64() * 1e3
-        );
-        if let Some((i, e)) = &many.refused {
-            println!(
-                "      the OS refused thread #{}: {e} (stopped spawning there)",
-                i + 1
-            );
-        }
-        if many.spawn > args.boil {
-            println!(
-                "      spawning the threads took longer ({} ms) than the boil itself ({} ms)",
-                many.spawn.as_millis(),
-                args.boil.as_millis()
-            );
-        }
+        print_many_cooks(pots, &many, many_memory, args.boil);
         compared = Some((pots, one.wall, many.wall, one_memory, many_memory));
         per_thread = Some((pots, many, many_memory));
     }
     println!();
     if let Some((pots, one, many, one_mem, many_mem)) = compared {
-        print!(
-            "largest size both kitchens cooked, {pots} pots: the threads took {:.1}x the wall time",
-            many.as_secs_f64() / one.as_secs_f64().max(1e-9)
-        );
-        match (one_mem, many_mem) {
-            (Some((_, a)), Some((_, b))) => {
-                println!(
-                    " and {} of resident memory against {}",
-                    fmt_bytes(b),
-                    fmt_bytes(a)
-                )
-            }
-            _ => println!(),
-        }
+        print_comparison(pots, one, many, one_mem, many_mem);
     }
     println!(
         "why threads stop scaling: every cook is an OS thread with its own stack (2 MiB of \
@@ -491,4 +426,80 @@ fn main() {
          one. (The one cook still stirs one pot at a time: coroutines do not make computation \
          faster, they stop you waiting.)"
     );
+}
+
+/// The coroutine kitchen's line for one size.
+fn print_one_cook(pots: usize, one: &Outcome, memory: Memory) {
+    println!(
+        "  [pots {pots}] one cook, {pots} coroutines: wall {:>6} ms | {} | spawning {:.1} ms ({:.2} µs/pot){}",
+        one.wall.as_millis(),
+        fmt_mem(memory),
+        one.spawn.as_secs_f64() * 1e3,
+        one.spawn.as_secs_f64() * 1e6 / pots as f64,
+        match memory {
+            Some((_, rss)) if pots >= 1000 => format!(", ~{} B/pot", rss / pots as u64),
+            _ => String::new(),
+        }
+    );
+}
+
+/// A size over the thread cap: not run, projected from the largest thread
+/// run (`per_thread`), if there was one.
+fn print_skipped(pots: usize, cap: usize, per_thread: Option<&(usize, Outcome, Memory)>) {
+    println!(
+        "  [pots {pots}] {pots} cooks, {pots} threads: skipped: {pots} threads is over the cap of {cap}"
+    );
+    if let Some((n, o, memory)) = per_thread {
+        let scale = pots as f64 / *n as f64;
+        let (virt, rss) = memory.unwrap_or((0, 0));
+        println!(
+            "      projected from the {n}-thread run: ~{} ms just to spawn them, rss {}, virt {}",
+            (o.spawn.as_secs_f64() * 1e3 * scale).round(),
+            fmt_bytes((rss as f64 * scale) as u64),
+            fmt_bytes((virt as f64 * scale) as u64)
+        );
+    }
+}
+
+/// The thread kitchen's line for one size, and what went wrong spawning.
+fn print_many_cooks(pots: usize, many: &Outcome, memory: Memory, boil: Duration) {
+    println!(
+        "  [pots {pots}] {pots} cooks, {pots} threads: wall {:>6} ms | {} | spawning {:.1} ms ({:.2} µs/thread, slowest {:.2} ms)",
+        many.wall.as_millis(),
+        fmt_mem(memory),
+        many.spawn.as_secs_f64() * 1e3,
+        many.spawn.as_secs_f64() * 1e6 / pots as f64,
+        many.slowest_spawn.as_secs_f64() * 1e3
+    );
+    if let Some((i, e)) = &many.refused {
+        println!(
+            "      the OS refused thread #{}: {e} (stopped spawning there)",
+            i + 1
+        );
+    }
+    if many.spawn > boil {
+        println!(
+            "      spawning the threads took longer ({} ms) than the boil itself ({} ms)",
+            many.spawn.as_millis(),
+            boil.as_millis()
+        );
+    }
+}
+
+/// The largest size both kitchens cooked: wall time and memory, compared.
+fn print_comparison(pots: usize, one: Duration, many: Duration, one_mem: Memory, many_mem: Memory) {
+    print!(
+        "largest size both kitchens cooked, {pots} pots: the threads took {:.1}x the wall time",
+        many.as_secs_f64() / one.as_secs_f64().max(1e-9)
+    );
+    match (one_mem, many_mem) {
+        (Some((_, a)), Some((_, b))) => {
+            println!(
+                " and {} of resident memory against {}",
+                fmt_bytes(b),
+                fmt_bytes(a)
+            )
+        }
+        _ => println!(),
+    }
 }

@@ -44,6 +44,8 @@ use std::time::{Duration, Instant};
 
 use ramen::TaskBuilder;
 
+#[path = "common/flags.rs"]
+mod flags;
 const USAGE: &str = "usage: starvation [--hog-ms MS] [--tick-ms MS] [--chunk-ms MS]";
 
 struct Args {
@@ -58,19 +60,16 @@ fn parse_args() -> Args {
         tick: Duration::from_millis(100),
         chunk_ms: 1,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let value = it.next().and_then(|v| v.parse::<u64>().ok());
-        match (flag.as_str(), value) {
-            ("--hog-ms", Some(v)) => args.hog_ms = v.max(1),
-            ("--tick-ms", Some(v)) => args.tick = Duration::from_millis(v.max(1)),
-            ("--chunk-ms", Some(v)) => args.chunk_ms = v.max(1),
-            _ => {
-                eprintln!("{USAGE}");
-                std::process::exit(if flag == "--help" { 0 } else { 2 });
-            }
+    flags::parse("starvation", USAGE, &[], |flag, value| {
+        let ms = flags::number::<u64>(flag, &value)?.max(1);
+        match flag {
+            "--hog-ms" => args.hog_ms = ms,
+            "--tick-ms" => args.tick = Duration::from_millis(ms),
+            "--chunk-ms" => args.chunk_ms = ms,
+            _ => return Err(flags::unknown(flag)),
         }
-    }
+        Ok(())
+    });
     args
 }
 

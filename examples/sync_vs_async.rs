@@ -28,26 +28,22 @@
 
 use std::time::{Duration, Instant};
 
+#[path = "common/flags.rs"]
+mod flags;
 const USAGE: &str = "usage: sync_vs_async [--step-ms MS] [--explain]";
 
 /// `(step, explain)`: how long each step waits; whether run 3 is narrated.
 fn parse_args() -> (Duration, bool) {
     let mut step = Duration::from_millis(200);
     let mut explain = false;
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        if flag == "--explain" {
-            explain = true;
-            continue;
+    flags::parse("sync_vs_async", USAGE, &["--explain"], |flag, value| {
+        match flag {
+            "--explain" => explain = true,
+            "--step-ms" => step = flags::millis(flag, &value)?.max(Duration::from_millis(1)),
+            _ => return Err(flags::unknown(flag)),
         }
-        match (flag.as_str(), it.next().map(|v| v.parse::<u64>())) {
-            ("--step-ms", Some(Ok(ms))) => step = Duration::from_millis(ms.max(1)),
-            _ => {
-                eprintln!("{USAGE}");
-                std::process::exit(if flag == "--help" { 0 } else { 2 });
-            }
-        }
-    }
+        Ok(())
+    });
     (step, explain)
 }
 
@@ -125,8 +121,17 @@ fn main() {
         "three steps that each wait {} ms, written three ways\n",
         step.as_millis()
     );
+    run_sync(step, scale);
+    run_async_one_by_one(step, scale);
+    run_async_together(step, scale, explain);
+    println!("async is not about speed: it is how the waiting is handled.");
+    println!(
+        "awaiting one by one still waits in order; starting the waits together overlaps them."
+    );
+}
 
-    // 1. sync: res = a(); print(res)
+/// Run 1, `res = a(); print(res)`: each step holds the thread while it waits.
+fn run_sync(step: Duration, scale: Duration) {
     let t0 = Instant::now();
     let spans = vec![
         step_sync("step1 (profile)", step, t0),
@@ -140,10 +145,12 @@ fn main() {
         t0.elapsed(),
         scale,
     );
-
     println!("   meanwhile: nothing else ran; the thread was asleep in each step\n");
+}
 
-    // 2. async, but each awaited before the next starts.
+/// Run 2, async but each step awaited before the next starts: as slow as
+/// sync, yet another task runs while the steps wait.
+fn run_async_one_by_one(step: Duration, scale: Duration) {
     let t0 = Instant::now();
     let (spans, ticks) = ramen::block_on(async {
         let meanwhile = ramen::spawn(ticker());
@@ -163,8 +170,11 @@ fn main() {
         scale,
     );
     println!("   meanwhile: another task ticked {ticks} times while the steps waited\n");
+}
 
-    // 3. async, all three waits in flight together.
+/// Run 3, async with all three waits in flight together (`join!`); narrated
+/// step by step with `--explain`.
+fn run_async_together(step: Duration, scale: Duration, explain: bool) {
     let t0 = Instant::now();
     let rt = ramen::Runtime::builder()
         .explain(explain)
@@ -188,9 +198,4 @@ fn main() {
         scale,
     );
     println!("   meanwhile: another task ticked {ticks} times while the steps waited\n");
-
-    println!("async is not about speed: it is how the waiting is handled.");
-    println!(
-        "awaiting one by one still waits in order; starting the waits together overlaps them."
-    );
 }

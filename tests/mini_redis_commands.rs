@@ -13,6 +13,8 @@ mod db;
 mod glob;
 #[path = "../examples/mini_redis/hashes.rs"]
 mod hashes;
+#[path = "../examples/mini_redis/keys.rs"]
+mod keys;
 #[path = "../examples/mini_redis/lists.rs"]
 mod lists;
 mod mini_redis_support;

@@ -16,6 +16,8 @@ mod glob;
 mod hashes;
 #[path = "../examples/mini_redis/info.rs"]
 mod info;
+#[path = "../examples/mini_redis/keys.rs"]
+mod keys;
 #[path = "../examples/mini_redis/lists.rs"]
 mod lists;
 mod mini_redis_support;

@@ -144,55 +144,7 @@ struct Conn {
 impl Conn {
     async fn run(&mut self) -> io::Result<()> {
         loop {
-            // Answer every complete request already received (pipelining:
-            // in order, collected into one write).
-            let mut close = false;
-            loop {
-                let date = self.server.date();
-                match parse::parse_request(&self.buf[self.start..self.end]) {
-                    Ok(Some((req, used))) => {
-                        let keep = req.keep_alive && !self.server.shutting_down.get();
-                        let (method, minor) = (req.method, req.minor);
-                        // Resolved before any `.await`: the result owns its
-                        // data, so `self.buf` is free again.
-                        let target = match method {
-                            Method::Other => Err(405),
-                            _ => parse::resolve_target(req.target),
-                        };
-                        self.start += used;
-                        self.continued = false;
-                        self.respond(method, minor, target, keep, &date).await?;
-                        self.server.requests.set(self.server.requests.get() + 1);
-                        if !keep {
-                            close = true;
-                            break;
-                        }
-                    }
-                    Ok(None) if self.end - self.start >= BUF_MAX => {
-                        response::write_error(&mut self.out, 431, false, false, &date);
-                        close = true;
-                        break;
-                    }
-                    Ok(None) => {
-                        // A complete head whose client waits for permission
-                        // to send the body: say `100 Continue` once.
-                        let pending = parse::pending_body(&self.buf[self.start..self.end]);
-                        if !self.continued && pending.is_some_and(|p| p.expects_continue) {
-                            self.out.extend_from_slice(CONTINUE);
-                            self.continued = true;
-                        }
-                        break;
-                    }
-                    Err(e) => {
-                        response::write_error(&mut self.out, e.status(), false, false, &date);
-                        close = true;
-                        break;
-                    }
-                }
-                if self.out.len() >= OUT_FLUSH {
-                    self.flush().await?;
-                }
-            }
+            let close = self.answer_received().await?;
             self.flush().await?;
             if close || self.server.shutting_down.get() {
                 return self.close_lingering().await;
@@ -234,6 +186,59 @@ impl Conn {
                 Either::Right(()) => return Ok(()), // shutdown while idle
             }
         }
+    }
+
+    /// Answers every complete request already received (pipelining: in
+    /// order, collected into one write); whether the connection must close.
+    async fn answer_received(&mut self) -> io::Result<bool> {
+        let mut close = false;
+        loop {
+            let date = self.server.date();
+            match parse::parse_request(&self.buf[self.start..self.end]) {
+                Ok(Some((req, used))) => {
+                    let keep = req.keep_alive && !self.server.shutting_down.get();
+                    let (method, minor) = (req.method, req.minor);
+                    // Resolved before any `.await`: the result owns its
+                    // data, so `self.buf` is free again.
+                    let target = match method {
+                        Method::Other => Err(405),
+                        _ => parse::resolve_target(req.target),
+                    };
+                    self.start += used;
+                    self.continued = false;
+                    self.respond(method, minor, target, keep, &date).await?;
+                    self.server.requests.set(self.server.requests.get() + 1);
+                    if !keep {
+                        close = true;
+                        break;
+                    }
+                }
+                Ok(None) if self.end - self.start >= BUF_MAX => {
+                    response::write_error(&mut self.out, 431, false, false, &date);
+                    close = true;
+                    break;
+                }
+                Ok(None) => {
+                    // A complete head whose client waits for permission
+                    // to send the body: say `100 Continue` once.
+                    let pending = parse::pending_body(&self.buf[self.start..self.end]);
+                    if !self.continued && pending.is_some_and(|p| p.expects_continue) {
+                        self.out.extend_from_slice(CONTINUE);
+                        self.continued = true;
+                    }
+                    break;
+                }
+                Err(e) => {
+                    response::write_error(&mut self.out, e.status(), false, false, &date);
+                    close = true;
+                    break;
+                }
+            }
+            if self.out.len() >= OUT_FLUSH {
+                self.flush().await?;
+            }
+        }
+        Ok(close)
     }
 
     /// Shuts down the write side (the client sees the end of the last

@@ -91,12 +91,7 @@ impl ParseError {
 /// - `Ok(None)`: not complete yet, read more.
 /// - `Err(e)`: answer `e.status()` and close the connection.
 pub fn parse_request(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, ParseError> {
-    // RFC 9112 §2.2: ignore at least one empty line before a request line.
-    let skip = match buf {
-        [b'\r', b'\n', ..] => 2,
-        [b'\n', ..] => 1,
-        _ => 0,
-    };
+    let skip = empty_line_before(buf);
     let buf_all = buf;
     let buf = &buf[skip..];
     let Some(head_len) = head_end(buf) else {
@@ -116,45 +111,13 @@ pub fn parse_request(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, ParseEr
     let (method, target, minor) = request_line(line)?;
     let target = origin_of(target)?;
 
-    let mut headers = 0usize;
-    let mut content_length: Option<usize> = None;
-    let mut chunked = false;
-    let mut hosts = 0usize;
-    let mut close = false;
-    let mut keep = false;
-    for line in lines {
-        let line = line?;
-        if line.is_empty() {
-            break; // the blank line ending the head
-        }
-        headers += 1;
-        if headers > MAX_HEADERS {
-            return Err(ParseError::HeadTooLarge);
-        }
-        let (name, value) = header_line(line)?;
-        if name.eq_ignore_ascii_case(b"content-length") {
-            let n = content_length_value(value)?;
-            if content_length.is_some_and(|old| old != n) {
-                return Err(ParseError::Bad); // two different lengths: smuggling
-            }
-            content_length = Some(n);
-        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
-            chunked = true;
-        } else if name.eq_ignore_ascii_case(b"host") {
-            hosts += 1;
-            // RFC 9112 §3.2: an invalid Host value is a 400, even when an
-            // absolute-form target (which wins over Host) names the host.
-            if !valid_host(value) {
-                return Err(ParseError::Bad);
-            }
-        } else if name.eq_ignore_ascii_case(b"connection") {
-            for token in value.split(|&b| b == b',') {
-                let token = trim(token);
-                close |= token.eq_ignore_ascii_case(b"close");
-                keep |= token.eq_ignore_ascii_case(b"keep-alive");
-            }
-        }
-    }
+    let Framing {
+        content_length,
+        chunked,
+        hosts,
+        close,
+        keep,
+    } = header_fields(lines)?;
     if chunked {
         // Both framings at once is a smuggling attempt (400), and so is
         // Transfer-Encoding in HTTP/1.0, which has no transfer codings (RFC
@@ -186,6 +149,59 @@ pub fn parse_request(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, ParseEr
     Ok(Some((req, consumed)))
 }
 
+/// What the header lines say about framing and the connection.
+#[derive(Default)]
+struct Framing {
+    content_length: Option<usize>,
+    /// A `Transfer-Encoding` header was present.
+    chunked: bool,
+    /// How many `Host` headers (each checked valid).
+    hosts: usize,
+    /// `Connection: close` / `Connection: keep-alive`.
+    close: bool,
+    keep: bool,
+}
+
+/// Reads the header lines after the request line, up to the blank line.
+fn header_fields(lines: Lines<'_>) -> Result<Framing, ParseError> {
+    let mut headers = 0usize;
+    let mut f = Framing::default();
+    for line in lines {
+        let line = line?;
+        if line.is_empty() {
+            break; // the blank line ending the head
+        }
+        headers += 1;
+        if headers > MAX_HEADERS {
+            return Err(ParseError::HeadTooLarge);
+        }
+        let (name, value) = header_line(line)?;
+        if name.eq_ignore_ascii_case(b"content-length") {
+            let n = content_length_value(value)?;
+            if f.content_length.is_some_and(|old| old != n) {
+                return Err(ParseError::Bad); // two different lengths: smuggling
+            }
+            f.content_length = Some(n);
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+            f.chunked = true;
+        } else if name.eq_ignore_ascii_case(b"host") {
+            f.hosts += 1;
+            // RFC 9112 §3.2: an invalid Host value is a 400, even when an
+            // absolute-form target (which wins over Host) names the host.
+            if !valid_host(value) {
+                return Err(ParseError::Bad);
+            }
+        } else if name.eq_ignore_ascii_case(b"connection") {
+            for token in value.split(|&b| b == b',') {
+                let token = trim(token);
+                f.close |= token.eq_ignore_ascii_case(b"close");
+                f.keep |= token.eq_ignore_ascii_case(b"keep-alive");
+            }
+        }
+    }
+    Ok(f)
+}
+
 /// For a request whose head is complete but whose body has not all
 /// arrived: whether the client waits for `100 Continue` (RFC 9110 §10.1.1).
 /// `None` when the head is incomplete, the request is complete, or invalid
@@ -194,11 +210,7 @@ pub fn pending_body(buf: &[u8]) -> Option<PendingBody> {
     if !matches!(parse_request(buf), Ok(None)) {
         return None;
     }
-    let skip = match buf {
-        [b'\r', b'\n', ..] => 2,
-        [b'\n', ..] => 1,
-        _ => 0,
-    };
+    let skip = empty_line_before(buf);
     let head_len = head_end(&buf[skip..])?;
     let mut lines = Lines {
         rest: &buf[skip..skip + head_len],
@@ -211,6 +223,16 @@ pub fn pending_body(buf: &[u8]) -> Option<PendingBody> {
             })
         });
     Some(PendingBody { expects_continue })
+}
+
+/// The length of one empty line at the front of `buf`, if there is one:
+/// RFC 9112 §2.2 says to ignore at least one before a request line.
+fn empty_line_before(buf: &[u8]) -> usize {
+    match buf {
+        [b'\r', b'\n', ..] => 2,
+        [b'\n', ..] => 1,
+        _ => 0,
+    }
 }
 
 /// Which "too large" a head over `MAX_HEAD` is: 414 when the request line

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::db::{Db, Value, WRONGTYPE};
+use super::db::{Db, WRONGTYPE};
 use super::resp::{self, Args};
 
 /// What the connection does after a command.
@@ -76,7 +76,7 @@ pub fn unknown(cmd: Cmd, out: &mut Vec<u8>) {
     resp::error(out, &msg);
 }
 
-const NOT_INT: &str = "ERR value is not an integer or out of range";
+pub const NOT_INT: &str = "ERR value is not an integer or out of range";
 
 /// Milliseconds since the Unix epoch (redis's clock for deadlines).
 fn unix_ms() -> i64 {
@@ -89,7 +89,7 @@ fn unix_ms() -> i64 {
 /// in ms, checked as redis checks it: `v * unit` must fit in an i64, and so
 /// must the absolute deadline `now_ms + v * unit` (redis keeps deadlines as
 /// ms since the epoch in an i64). `None`: "invalid expire time".
-fn checked_expire_ms(v: i64, unit_ms: i64) -> Option<i64> {
+pub fn checked_expire_ms(v: i64, unit_ms: i64) -> Option<i64> {
     let ms = v.checked_mul(unit_ms)?;
     if ms > 0 && ms > i64::MAX - unix_ms() {
         return None;
@@ -157,24 +157,9 @@ pub fn execute(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) -> Flow {
                 Err(_) => resp::error(out, WRONGTYPE),
             }
         }
-        b"TYPE" => {
-            arity!(2, true);
-            let t = db.value(cmd.arg(1), now).map_or("none", Value::type_name);
-            resp::simple(out, t);
-        }
         b"SET" => {
             arity!(3, false);
             set(db, cmd, now, out);
-        }
-        b"DEL" | b"UNLINK" => {
-            arity!(2, false);
-            let d = (1..n).filter(|&i| db.del(cmd.arg(i), now)).count();
-            resp::int(out, d as i64);
-        }
-        b"EXISTS" => {
-            arity!(2, false);
-            let c = (1..n).filter(|&i| db.exists(cmd.arg(i), now)).count();
-            resp::int(out, c as i64);
         }
         b"INCR" | b"DECR" => {
             arity!(2, true);
@@ -197,115 +182,15 @@ pub fn execute(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) -> Flow {
         }
         b"MGET" => {
             arity!(2, false);
-            let size: usize = (1..n)
-                .map(|i| {
-                    db.get(cmd.arg(i), now)
-                        .map_or(0, |v| v.map_or(0, <[u8]>::len))
-                        + 16
-                })
-                .sum();
-            if resp::refuse_if_too_big(out, size) {
-                return Flow::Continue;
-            }
-            resp::array_len(out, n - 1);
-            for i in 1..n {
-                // redis: a key of another kind reads as nil here, not an error.
-                let v = db.get(cmd.arg(i), now).unwrap_or(None);
-                resp::bulk(out, v);
-            }
+            mget(db, cmd, now, out);
         }
-        b"MSET" => {
-            if n < 3 || n % 2 == 0 {
-                wrong_arity(cmd, out);
-                return Flow::Continue;
-            }
+        b"MSET" if n >= 3 && n % 2 == 1 => {
             for i in (1..n).step_by(2) {
                 db.set(cmd.arg(i), cmd.arg(i + 1).to_vec(), false, now);
             }
             resp::simple(out, "OK");
         }
-        b"EXPIRE" | b"PEXPIRE" => {
-            arity!(3, true);
-            let unit = if cmd.name(&mut scratch) == b"PEXPIRE" {
-                1
-            } else {
-                1000
-            };
-            let Some(v) = parse_i64(cmd.arg(2)) else {
-                resp::error(out, NOT_INT);
-                return Flow::Continue;
-            };
-            let Some(ms) = checked_expire_ms(v, unit) else {
-                let msg = format!(
-                    "ERR invalid expire time in '{}' command",
-                    cmd.display_name()
-                );
-                resp::error(out, &msg);
-                return Flow::Continue;
-            };
-            let key = cmd.arg(1);
-            let done = if ms <= 0 {
-                db.del(key, now) // a deadline in the past deletes at once
-            } else {
-                match now.checked_add(Duration::from_millis(ms as u64)) {
-                    Some(at) => db.expire_at(key, at, now),
-                    None => {
-                        let msg = format!(
-                            "ERR invalid expire time in '{}' command",
-                            cmd.display_name()
-                        );
-                        resp::error(out, &msg);
-                        return Flow::Continue;
-                    }
-                }
-            };
-            resp::int(out, i64::from(done));
-        }
-        b"TTL" | b"PTTL" => {
-            arity!(2, true);
-            let ms = cmd.name(&mut scratch) == b"PTTL";
-            let t = match db.deadline(cmd.arg(1), now) {
-                None => -2,
-                Some(None) => -1,
-                Some(Some(at)) => {
-                    let left = at.saturating_duration_since(now).as_millis() as i64;
-                    if ms { left } else { (left + 500) / 1000 }
-                }
-            };
-            resp::int(out, t);
-        }
-        b"PERSIST" => {
-            arity!(2, true);
-            resp::int(out, i64::from(db.persist(cmd.arg(1), now)));
-        }
-        b"KEYS" => {
-            arity!(2, true);
-            let keys = db.keys(cmd.arg(1), now);
-            let size: usize = keys.iter().map(|k| k.len() + 16).sum();
-            if resp::refuse_if_too_big(out, size) {
-                return Flow::Continue;
-            }
-            resp::array_len(out, keys.len());
-            for k in keys {
-                resp::bulk(out, Some(k));
-            }
-        }
-        b"DBSIZE" => {
-            arity!(1, true);
-            resp::int(out, db.len() as i64);
-        }
-        b"FLUSHDB" | b"FLUSHALL" => {
-            db.flush();
-            resp::simple(out, "OK");
-        }
-        b"SELECT" => {
-            arity!(2, true);
-            match parse_i64(cmd.arg(1)) {
-                Some(0) => resp::simple(out, "OK"),
-                Some(_) => resp::error(out, "ERR DB index is out of range"),
-                None => resp::error(out, NOT_INT),
-            }
-        }
+        b"MSET" => wrong_arity(cmd, out),
         b"QUIT" => {
             resp::simple(out, "OK");
             return Flow::Close;
@@ -313,7 +198,8 @@ pub fn execute(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) -> Flow {
         _ => {
             let mut scratch = [0u8; 24];
             let name = cmd.name(&mut scratch);
-            let done = super::lists::execute(db, cmd, name, now, out)
+            let done = super::keys::execute(db, cmd, name, now, out)
+                || super::lists::execute(db, cmd, name, now, out)
                 || super::sets::execute(db, cmd, name, now, out)
                 || super::hashes::execute(db, cmd, name, now, out)
                 || super::zset::execute(db, cmd, name, now, out);
@@ -323,6 +209,28 @@ pub fn execute(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) -> Flow {
         }
     }
     Flow::Continue
+}
+
+/// `MGET key...`: nil for a missing key or one of another kind, as in
+/// redis; refused if the reply would be too big.
+fn mget(db: &mut Db, cmd: Cmd, now: Instant, out: &mut Vec<u8>) {
+    let n = cmd.len();
+    let size: usize = (1..n)
+        .map(|i| {
+            db.get(cmd.arg(i), now)
+                .map_or(0, |v| v.map_or(0, <[u8]>::len))
+                + 16
+        })
+        .sum();
+    if resp::refuse_if_too_big(out, size) {
+        return;
+    }
+    resp::array_len(out, n - 1);
+    for i in 1..n {
+        // redis: a key of another kind reads as nil here, not an error.
+        let v = db.get(cmd.arg(i), now).unwrap_or(None);
+        resp::bulk(out, v);
+    }
 }
 
 /// `SET key value [NX|XX] [GET] [EX s|PX ms|KEEPTTL]`

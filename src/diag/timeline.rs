@@ -22,6 +22,7 @@ use super::trace::{Event, EventKind};
 /// Longest row label before it is cut.
 const LABEL_MAX: usize = 24;
 
+/// One task's line: its label, when it was born and finished, its polls.
 struct Row {
     label: String,
     born: Duration,
@@ -32,53 +33,11 @@ struct Row {
 /// Renders `events` (with their `labels`) `width` columns wide.
 pub(crate) fn render(events: &[Event], labels: &BTreeMap<u64, String>, width: usize) -> String {
     let width = width.clamp(10, 400);
-    let mut rows: Vec<(u64, Row)> = Vec::new();
-    let mut index: BTreeMap<u64, usize> = BTreeMap::new();
-    let mut span = Duration::ZERO;
-    for ev in events {
-        let (task, at) = match &ev.kind {
-            EventKind::Spawn { task, .. } => (*task, ev.at),
-            EventKind::Poll { task, .. } => (*task, ev.at),
-            _ => continue,
-        };
-        let i = *index.entry(task).or_insert_with(|| {
-            let label = labels
-                .get(&task)
-                .cloned()
-                .unwrap_or_else(|| format!("task {task}"));
-            rows.push((
-                task,
-                Row {
-                    label: short(&label),
-                    born: at,
-                    end: None,
-                    polls: Vec::new(),
-                },
-            ));
-            rows.len() - 1
-        });
-        if let EventKind::Poll { dur, ready, .. } = &ev.kind {
-            let row = &mut rows[i].1;
-            row.polls.push((ev.at, ev.at + *dur));
-            if *ready {
-                row.end = Some(ev.at + *dur);
-            }
-            span = span.max(ev.at + *dur);
-        }
-        span = span.max(ev.at);
-    }
-    if span.is_zero() {
-        span = Duration::from_nanos(1);
-    }
-    let col = span / width as u32;
-    let col = if col.is_zero() {
-        Duration::from_nanos(1)
-    } else {
-        col
-    };
+    let (rows, span) = collect_rows(events, labels);
+    let col = (span / width as u32).max(Duration::from_nanos(1));
     let label_w = rows
         .iter()
-        .map(|(_, r)| r.label.chars().count())
+        .map(|r| r.label.chars().count())
         .max()
         .unwrap_or(0);
     let mut out = String::new();
@@ -89,36 +48,78 @@ pub(crate) fn render(events: &[Event], labels: &BTreeMap<u64, String>, width: us
         fmt_ms(span),
         fmt_ms(col)
     );
-    for (_, row) in &rows {
-        let mut cells = vec![' '; width];
-        let end = row.end.unwrap_or(span);
-        for (c, cell) in cells.iter_mut().enumerate() {
-            let start = col * c as u32;
-            if start >= row.born && start < end {
-                *cell = '·';
-            }
-        }
-        for &(from, to) in &row.polls {
-            let first = column_of(from, col, width);
-            let last = column_of(
-                to.saturating_sub(Duration::from_nanos(1)).max(from),
-                col,
-                width,
-            );
-            for cell in &mut cells[first..=last] {
-                *cell = '█';
-            }
-        }
+    for row in &rows {
         let pad = label_w - row.label.chars().count();
         let _ = writeln!(
             out,
             "{}{} |{}|",
             row.label,
             " ".repeat(pad),
-            cells.iter().collect::<String>()
+            cells(row, col, span, width)
         );
     }
     out
+}
+
+/// One row per task, in order of first appearance (spawn or first poll),
+/// and the time the whole record spans (at least 1 ns).
+fn collect_rows(events: &[Event], labels: &BTreeMap<u64, String>) -> (Vec<Row>, Duration) {
+    let mut rows: Vec<Row> = Vec::new();
+    let mut index: BTreeMap<u64, usize> = BTreeMap::new();
+    let mut span = Duration::ZERO;
+    for ev in events {
+        let task = match &ev.kind {
+            EventKind::Spawn { task, .. } | EventKind::Poll { task, .. } => *task,
+            _ => continue,
+        };
+        let i = *index.entry(task).or_insert_with(|| {
+            let label = labels
+                .get(&task)
+                .cloned()
+                .unwrap_or_else(|| format!("task {task}"));
+            rows.push(Row {
+                label: short(&label),
+                born: ev.at,
+                end: None,
+                polls: Vec::new(),
+            });
+            rows.len() - 1
+        });
+        if let EventKind::Poll { dur, ready, .. } = &ev.kind {
+            let row = &mut rows[i];
+            row.polls.push((ev.at, ev.at + *dur));
+            if *ready {
+                row.end = Some(ev.at + *dur);
+            }
+            span = span.max(ev.at + *dur);
+        }
+        span = span.max(ev.at);
+    }
+    (rows, span.max(Duration::from_nanos(1)))
+}
+
+/// A row's cells: `·` from birth to end (or to `span`), `█` over each poll.
+fn cells(row: &Row, col: Duration, span: Duration, width: usize) -> String {
+    let mut cells = vec![' '; width];
+    let end = row.end.unwrap_or(span);
+    for (c, cell) in cells.iter_mut().enumerate() {
+        let start = col * c as u32;
+        if start >= row.born && start < end {
+            *cell = '·';
+        }
+    }
+    for &(from, to) in &row.polls {
+        let first = column_of(from, col, width);
+        let last = column_of(
+            to.saturating_sub(Duration::from_nanos(1)).max(from),
+            col,
+            width,
+        );
+        for cell in &mut cells[first..=last] {
+            *cell = '█';
+        }
+    }
+    cells.into_iter().collect()
 }
 
 fn column_of(t: Duration, col: Duration, width: usize) -> usize {

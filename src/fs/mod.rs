@@ -26,17 +26,11 @@
 //! Each pool job is a hand-off to another thread and a cross-thread wake
 //! back (a lock, a futex wake, an eventfd write to the sleeping loop), on
 //! top of the syscall itself. For small reads of a cached file that
-//! overhead dominates. Measured with
-//! `cargo run -p ramen-benches --release --bin fs_hop` (2 shared cores,
-//! load average ~11 at the time, best of 5; two runs):
-//!
-//! | ns per op | `std::fs` | `ramen::fs` | `tokio::fs` (current_thread) |
-//! |---|---|---|---|
-//! | 4 KiB `read` of a cached file | 700–1,400 | 14,000–19,000 | 31,000–34,000 |
-//! | `fs::read` of a 1 MiB file | 51,000–103,000 | 66,000–73,000 | 60,000–97,000 |
-//!
-//! A small read pays 10–30× the syscall; a big one hides the hop in the
-//! copy (the 1 MiB rows are within noise of each other).
+//! overhead dominates: a 4 KiB read costs many times the syscall, while a
+//! 1 MiB `fs::read` hides the hop in the copy. The figures, beside `std::fs`
+//! and `tokio::fs`, come from
+//! `cargo run -p ramen-benches --release --bin fs_hop` (run it: numbers
+//! written here would go stale).
 //! So: read big chunks (`fs::read` of a whole file is one job), wrap a
 //! [`File`] in a [`BufReader`](crate::io::BufReader) for line reading, and
 //! batch many small file operations into one [`spawn_blocking`] closure using

@@ -131,11 +131,17 @@ pub struct Readiness<'a, T: AsRawFd> {
 }
 
 /// Old name of [`Readiness`], which `writable()` returned too.
-#[deprecated(note = "renamed `Readiness`: one future type for both directions")]
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed to `Readiness`: one future type for both directions"
+)]
 pub type Readable<'a, T> = Readiness<'a, T>;
 
 /// Old alias of [`Readiness`] for `writable()`.
-#[deprecated(note = "renamed `Readiness`: one future type for both directions")]
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed to `Readiness`: one future type for both directions"
+)]
 pub type Writable<'a, T> = Readiness<'a, T>;
 
 impl<'a, T: AsRawFd> Readiness<'a, T> {

@@ -128,12 +128,12 @@ impl CopyBuffer {
 /// # Cancellation
 /// Not cancel-safe: bytes read into the copy's buffer but not yet written
 /// are lost when the future is dropped.
-pub fn copy<'a, R, W>(reader: &'a mut R, writer: &'a mut W) -> Copy<'a, R, W>
+pub fn copy<'a, R, W>(reader: &'a mut R, writer: &'a mut W) -> CopyToEnd<'a, R, W>
 where
     R: AsyncRead + Unpin + ?Sized,
     W: AsyncWrite + Unpin + ?Sized,
 {
-    Copy {
+    CopyToEnd {
         reader,
         writer,
         buf: CopyBuffer::new(),
@@ -143,13 +143,13 @@ where
 /// Future of [`copy`].
 #[must_use = "futures do nothing unless you .await them"]
 #[derive(Debug)]
-pub struct Copy<'a, R: ?Sized, W: ?Sized> {
+pub struct CopyToEnd<'a, R: ?Sized, W: ?Sized> {
     reader: &'a mut R,
     writer: &'a mut W,
     buf: CopyBuffer,
 }
 
-impl<R, W> Future for Copy<'_, R, W>
+impl<R, W> Future for CopyToEnd<'_, R, W>
 where
     R: AsyncRead + Unpin + ?Sized,
     W: AsyncWrite + Unpin + ?Sized,
@@ -304,3 +304,7 @@ where
         }
     }
 }
+
+/// Old name of [`CopyToEnd`] (it shadowed the `Copy` trait).
+#[deprecated(since = "0.2.0", note = "renamed to `CopyToEnd`")]
+pub type Copy<'a, R, W> = CopyToEnd<'a, R, W>;

@@ -22,11 +22,11 @@ pub trait AsyncReadExt: AsyncRead {
     /// # Cancellation
     /// Cancel-safe: if the future is dropped before completing, no bytes were
     /// consumed and the reader stays usable.
-    fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> Read<'a, Self>
+    fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> ReadSome<'a, Self>
     where
         Self: Unpin,
     {
-        Read { reader: self, buf }
+        ReadSome { reader: self, buf }
     }
 
     /// Reads exactly `buf.len()` bytes. End of stream first gives an
@@ -106,11 +106,11 @@ pub trait AsyncWriteExt: AsyncWrite {
     ///
     /// # Cancellation
     /// Cancel-safe: a dropped `write` wrote nothing.
-    fn write<'a>(&'a mut self, buf: &'a [u8]) -> Write<'a, Self>
+    fn write<'a>(&'a mut self, buf: &'a [u8]) -> WriteSome<'a, Self>
     where
         Self: Unpin,
     {
-        Write { writer: self, buf }
+        WriteSome { writer: self, buf }
     }
 
     /// Writes all of `buf`. A writer that accepts 0 bytes gives `WriteZero`.
@@ -140,11 +140,11 @@ pub trait AsyncWriteExt: AsyncWrite {
     ///
     /// # Cancellation
     /// Safe to drop; call again to finish.
-    fn shutdown(&mut self) -> Shutdown<'_, Self>
+    fn shutdown(&mut self) -> ShutdownWrite<'_, Self>
     where
         Self: Unpin,
     {
-        Shutdown { writer: self }
+        ShutdownWrite { writer: self }
     }
 
     super::read_write_int::write_int_methods! {
@@ -170,12 +170,12 @@ impl<W: AsyncWrite + ?Sized> AsyncWriteExt for W {}
 /// Future of [`AsyncReadExt::read`].
 #[must_use = "futures do nothing unless you .await them"]
 #[derive(Debug)]
-pub struct Read<'a, R: ?Sized> {
+pub struct ReadSome<'a, R: ?Sized> {
     reader: &'a mut R,
     buf: &'a mut [u8],
 }
 
-impl<R: AsyncRead + Unpin + ?Sized> Future for Read<'_, R> {
+impl<R: AsyncRead + Unpin + ?Sized> Future for ReadSome<'_, R> {
     type Output = io::Result<usize>;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
@@ -259,12 +259,12 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToEnd<'_, R> {
 /// Future of [`AsyncWriteExt::write`].
 #[must_use = "futures do nothing unless you .await them"]
 #[derive(Debug)]
-pub struct Write<'a, W: ?Sized> {
+pub struct WriteSome<'a, W: ?Sized> {
     writer: &'a mut W,
     buf: &'a [u8],
 }
 
-impl<W: AsyncWrite + Unpin + ?Sized> Future for Write<'_, W> {
+impl<W: AsyncWrite + Unpin + ?Sized> Future for WriteSome<'_, W> {
     type Output = io::Result<usize>;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
@@ -318,13 +318,25 @@ impl<W: AsyncWrite + Unpin + ?Sized> Future for Flush<'_, W> {
 /// Future of [`AsyncWriteExt::shutdown`].
 #[must_use = "futures do nothing unless you .await them"]
 #[derive(Debug)]
-pub struct Shutdown<'a, W: ?Sized> {
+pub struct ShutdownWrite<'a, W: ?Sized> {
     writer: &'a mut W,
 }
 
-impl<W: AsyncWrite + Unpin + ?Sized> Future for Shutdown<'_, W> {
+impl<W: AsyncWrite + Unpin + ?Sized> Future for ShutdownWrite<'_, W> {
     type Output = io::Result<()>;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         Pin::new(&mut *self.get_mut().writer).poll_shutdown(cx)
     }
 }
+
+/// Old name of [`ReadSome`] (it shadowed `std::io::Read`).
+#[deprecated(since = "0.2.0", note = "renamed to `ReadSome`")]
+pub type Read<'a, R> = ReadSome<'a, R>;
+
+/// Old name of [`WriteSome`] (it shadowed `std::io::Write`).
+#[deprecated(since = "0.2.0", note = "renamed to `WriteSome`")]
+pub type Write<'a, W> = WriteSome<'a, W>;
+
+/// Old name of [`ShutdownWrite`] (it shadowed `std::net::Shutdown`).
+#[deprecated(since = "0.2.0", note = "renamed to `ShutdownWrite`")]
+pub type Shutdown<'a, W> = ShutdownWrite<'a, W>;

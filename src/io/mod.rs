@@ -73,14 +73,21 @@ pub use buf_reader::{
     AsyncBufRead, AsyncBufReadExt, BufReader, Lines, NextLine, ReadLine, ReadUntil,
 };
 pub use ext::{
-    AsyncReadExt, AsyncWriteExt, Flush, Read, ReadExact, ReadToEnd, Shutdown, Write, WriteAll,
+    AsyncReadExt, AsyncWriteExt, Flush, ReadExact, ReadSome, ReadToEnd, ShutdownWrite, WriteAll,
+    WriteSome,
 };
+#[allow(deprecated)]
+pub use ext::{Read, Shutdown, Write};
 pub(crate) use interest::peek;
 pub use interest::{Interest, Ready};
 pub use traits::{AsyncRead, AsyncWrite};
 
 pub use buf_writer::BufWriter;
-pub use copy::{Copy, CopyBidirectional, CopyBuf, copy, copy_bidirectional, copy_buf};
+#[allow(deprecated)]
+pub use copy::Copy;
+pub use copy::{CopyBidirectional, CopyBuf, CopyToEnd, copy, copy_bidirectional, copy_buf};
 pub use read_write_int::{ReadInt, ReadToString, WriteInt};
-pub use seek::{AsyncSeek, AsyncSeekExt, Seek};
+#[allow(deprecated)]
+pub use seek::Seek;
+pub use seek::{AsyncSeek, AsyncSeekExt, SeekTo};
 pub use stdio::{Stderr, Stdin, Stdout, stderr, stdin, stdout};

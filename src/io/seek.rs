@@ -8,7 +8,7 @@
 //!
 //! **What this file does:** tokio's two-step shape. `start_seek` submits
 //! the seek once; `poll_complete` waits for it (or for whatever operation was
-//! already in flight) and returns the new position. The [`Seek`] future calls
+//! already in flight) and returns the new position. The [`SeekTo`] future calls
 //! `poll_complete` first (finishing earlier work), then `start_seek` exactly
 //! once, then `poll_complete` until done.
 
@@ -54,11 +54,11 @@ pub trait AsyncSeekExt: AsyncSeek {
     /// Dropped after the seek was submitted, the seek still happens: the
     /// position afterwards is unknown to the caller (seek again with
     /// `SeekFrom::Start` to be sure).
-    fn seek(&mut self, position: SeekFrom) -> Seek<'_, Self>
+    fn seek(&mut self, position: SeekFrom) -> SeekTo<'_, Self>
     where
         Self: Unpin,
     {
-        Seek {
+        SeekTo {
             seeker: self,
             position: Some(position),
         }
@@ -68,7 +68,7 @@ pub trait AsyncSeekExt: AsyncSeek {
     ///
     /// # Cancellation
     /// As [`seek`](AsyncSeekExt::seek).
-    fn rewind(&mut self) -> Seek<'_, Self>
+    fn rewind(&mut self) -> SeekTo<'_, Self>
     where
         Self: Unpin,
     {
@@ -79,7 +79,7 @@ pub trait AsyncSeekExt: AsyncSeek {
     ///
     /// # Cancellation
     /// Safe to drop: a zero seek moves nothing.
-    fn stream_position(&mut self) -> Seek<'_, Self>
+    fn stream_position(&mut self) -> SeekTo<'_, Self>
     where
         Self: Unpin,
     {
@@ -92,13 +92,13 @@ impl<S: AsyncSeek + ?Sized> AsyncSeekExt for S {}
 /// Future of [`AsyncSeekExt::seek`].
 #[must_use = "futures do nothing unless you .await them"]
 #[derive(Debug)]
-pub struct Seek<'a, S: ?Sized> {
+pub struct SeekTo<'a, S: ?Sized> {
     seeker: &'a mut S,
     /// `Some` until the seek has been submitted.
     position: Option<SeekFrom>,
 }
 
-impl<S: AsyncSeek + Unpin + ?Sized> Future for Seek<'_, S> {
+impl<S: AsyncSeek + Unpin + ?Sized> Future for SeekTo<'_, S> {
     type Output = io::Result<u64>;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
@@ -124,3 +124,7 @@ impl<T: AsRef<[u8]> + Unpin> AsyncSeek for io::Cursor<T> {
         Poll::Ready(Ok(self.get_mut().position()))
     }
 }
+
+/// Old name of [`SeekTo`] (it shadowed `std::io::Seek`).
+#[deprecated(since = "0.2.0", note = "renamed to `SeekTo`")]
+pub type Seek<'a, S> = SeekTo<'a, S>;

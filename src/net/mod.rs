@@ -115,6 +115,34 @@ fn resolve(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAddr>> {
     Ok(addrs)
 }
 
+/// Runs `attempt` on each address `addr` resolves to, in the resolver's
+/// order, until one succeeds; if none does, returns the last attempt's error
+/// (each attempt names its address in its own error). The one loop behind
+/// every `bind`/`connect` that takes `impl ToSocketAddrs`.
+async fn each_addr<T, F>(
+    addr: impl ToSocketAddrs,
+    mut attempt: impl FnMut(SocketAddr) -> F,
+) -> io::Result<T>
+where
+    F: std::future::Future<Output = io::Result<T>>,
+{
+    let mut last = None;
+    for a in resolve(addr)? {
+        match attempt(a).await {
+            Ok(v) => return Ok(v),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.expect("resolve returns at least one address"))
+}
+
+/// Sets a std socket non-blocking and registers it with this thread's
+/// runtime: what every `from_std` does.
+fn nonblocking_source<T: AsRawFd>(socket: T) -> io::Result<IoSource<T>> {
+    crate::io::fd::set_nonblocking(socket.as_raw_fd())?;
+    IoSource::new(socket)
+}
+
 /// Adds what was being done, and to what, to an error (keeping its kind).
 fn context(e: io::Error, what: impl std::fmt::Display) -> io::Error {
     io::Error::new(e.kind(), format!("{what}: {e}"))
@@ -143,9 +171,17 @@ async fn connect_stream<T: AsRawFd + From<OwnedFd>>(
             Err(e) => return Err(e),
         }
     };
-    let io = IoSource::new(T::from(fd))?;
-    // Writable (or an error/hangup) means the handshake finished; `check`
-    // tells which. A spurious wake finds `ENOTCONN` and waits again.
+    finish_connect(T::from(fd), check).await
+}
+
+/// Registers a socket whose non-blocking `connect` has started and waits for
+/// the handshake to end: writable (or an error/hangup) means it finished, and
+/// `check` tells how. A spurious wake finds `ENOTCONN` and waits again.
+async fn finish_connect<T: AsRawFd>(
+    socket: T,
+    check: impl Fn(&T) -> io::Result<()>,
+) -> io::Result<IoSource<T>> {
+    let io = IoSource::new(socket)?;
     io.io(WRITABLE, |s| check(s)).await?;
     Ok(io)
 }

@@ -13,7 +13,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::task::{Context, Poll};
 
 use super::split::{OwnedReadHalf, OwnedWriteHalf, StreamInner};
-use super::{connect_result, connect_stream, context, resolve, sys};
+use super::{connect_result, connect_stream, context, each_addr, nonblocking_source, sys};
 use crate::io::fd::IoSource;
 use crate::reactor::READABLE;
 
@@ -53,21 +53,20 @@ impl TcpListener {
     /// Binding does not wait; dropping the future before it is polled binds
     /// nothing.
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
-        let mut last = None;
-        for a in resolve(addr)? {
-            match std::net::TcpListener::bind(a) {
-                Ok(l) => return TcpListener::from_std(l),
-                Err(e) => last = Some(context(e, format_args!("cannot bind TCP listener to {a}"))),
-            }
-        }
-        Err(last.expect("resolve returns at least one address"))
+        let listener = each_addr(addr, |a| {
+            std::future::ready(
+                std::net::TcpListener::bind(a)
+                    .map_err(|e| context(e, format_args!("cannot bind TCP listener to {a}"))),
+            )
+        })
+        .await?;
+        TcpListener::from_std(listener)
     }
 
     /// Wraps a std listener (made non-blocking here).
     pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
-        listener.set_nonblocking(true)?;
         Ok(TcpListener {
-            io: IoSource::new(listener)?,
+            io: nonblocking_source(listener)?,
         })
     }
 
@@ -118,24 +117,22 @@ impl TcpStream {
     /// # Cancellation
     /// Dropping the future closes the half-open socket; nothing else happens.
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
-        let mut last = None;
-        for a in resolve(addr)? {
+        let io = each_addr(addr, |a| async move {
             let raw = sys::RawAddr::from_inet(&a);
             let check =
                 |s: &std::net::TcpStream| connect_result(s.take_error(), s.peer_addr().map(drop));
-            match connect_stream(&raw, check).await {
-                Ok(io) => return Ok(TcpStream { io }),
-                Err(e) => last = Some(context(e, format_args!("cannot connect to {a}"))),
-            }
-        }
-        Err(last.expect("resolve returns at least one address"))
+            connect_stream(&raw, check)
+                .await
+                .map_err(|e| context(e, format_args!("cannot connect to {a}")))
+        })
+        .await?;
+        Ok(TcpStream { io })
     }
 
     /// Wraps a connected std stream (made non-blocking here).
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
-        stream.set_nonblocking(true)?;
         Ok(TcpStream {
-            io: IoSource::new(stream)?,
+            io: nonblocking_source(stream)?,
         })
     }
 

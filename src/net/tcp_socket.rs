@@ -31,9 +31,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::time::Duration;
 
-use super::{TcpListener, TcpStream, connect_result, context, resolve, sys};
-use crate::io::fd::IoSource;
-use crate::reactor::WRITABLE;
+use super::{TcpListener, TcpStream, connect_result, context, each_addr, finish_connect, sys};
 
 /// A TCP socket not yet listening or connected; see the module docs.
 ///
@@ -206,15 +204,12 @@ impl TcpSocket {
         let what = || format!("cannot connect to {addr}");
         let fd = OwnedFd::from(self.sock);
         sys::start_connect(&fd, &sys::RawAddr::from_inet(&addr)).map_err(|e| context(e, what()))?;
-        let io = IoSource::new(std::net::TcpStream::from(fd))?;
-        io.io(WRITABLE, |s| {
-            connect_result(s.take_error(), s.peer_addr().map(drop))
-        })
-        .await
-        .map_err(|e| context(e, what()))?;
-        // Re-registered by `from_std`: one extra epoll_ctl pair per connect,
-        // in exchange for not touching `tcp.rs`'s private fields.
-        TcpStream::from_std(io.into_inner())
+        let check =
+            |s: &std::net::TcpStream| connect_result(s.take_error(), s.peer_addr().map(drop));
+        let io = finish_connect(std::net::TcpStream::from(fd), check)
+            .await
+            .map_err(|e| context(e, what()))?;
+        Ok(TcpStream { io })
     }
 }
 
@@ -234,21 +229,16 @@ impl TcpListener {
     /// # Cancellation
     /// Binding does not wait; dropping the future binds nothing.
     pub async fn bind_reuseport(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
-        let mut last = None;
-        for a in resolve(addr)? {
-            let attempt = (|| {
+        each_addr(addr, |a| {
+            std::future::ready((|| {
                 let s = TcpSocket::for_family(&a)?;
                 s.set_reuseaddr(true)?;
                 s.set_reuseport(true)?;
                 s.bind(a)?;
                 s.listen(1024)
-            })();
-            match attempt {
-                Ok(l) => return Ok(l),
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(last.expect("resolve returns at least one address"))
+            })())
+        })
+        .await
     }
 }
 

@@ -11,7 +11,7 @@
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 
-use super::{context, resolve};
+use super::{context, each_addr, nonblocking_source, resolve};
 use crate::io::fd::IoSource;
 use crate::reactor::{READABLE, WRITABLE};
 
@@ -44,21 +44,20 @@ impl UdpSocket {
     /// # Cancellation
     /// Binding does not wait; nothing to cancel.
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
-        let mut last = None;
-        for a in resolve(addr)? {
-            match std::net::UdpSocket::bind(a) {
-                Ok(s) => return UdpSocket::from_std(s),
-                Err(e) => last = Some(context(e, format_args!("cannot bind UDP socket to {a}"))),
-            }
-        }
-        Err(last.expect("resolve returns at least one address"))
+        let socket = each_addr(addr, |a| {
+            std::future::ready(
+                std::net::UdpSocket::bind(a)
+                    .map_err(|e| context(e, format_args!("cannot bind UDP socket to {a}"))),
+            )
+        })
+        .await?;
+        UdpSocket::from_std(socket)
     }
 
     /// Wraps a std socket (made non-blocking here).
     pub fn from_std(socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
-        socket.set_nonblocking(true)?;
         Ok(UdpSocket {
-            io: IoSource::new(socket)?,
+            io: nonblocking_source(socket)?,
         })
     }
 
@@ -78,14 +77,15 @@ impl UdpSocket {
     /// # Cancellation
     /// Nothing to cancel.
     pub async fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
-        let mut last = None;
-        for a in resolve(addr)? {
-            match self.io.get_ref().connect(a) {
-                Ok(()) => return Ok(()),
-                Err(e) => last = Some(context(e, format_args!("cannot connect UDP socket to {a}"))),
-            }
-        }
-        Err(last.expect("resolve returns at least one address"))
+        each_addr(addr, |a| {
+            std::future::ready(
+                self.io
+                    .get_ref()
+                    .connect(a)
+                    .map_err(|e| context(e, format_args!("cannot connect UDP socket to {a}"))),
+            )
+        })
+        .await
     }
 
     /// Sends one datagram to `target`.

@@ -15,7 +15,7 @@ use std::path::Path;
 use std::task::{Context, Poll};
 
 use super::split::{OwnedReadHalf, OwnedWriteHalf, StreamInner};
-use super::{connect_result, connect_stream, context, sys};
+use super::{connect_result, connect_stream, context, nonblocking_source, sys};
 use crate::io::fd::IoSource;
 use crate::reactor::READABLE;
 
@@ -34,6 +34,15 @@ pub struct UnixListener {
 impl UnixListener {
     /// Binds to `path` (synchronous, like std's: binding never waits). Must
     /// be called inside `ramen::block_on`.
+    ///
+    /// # Why this is not `async` when `TcpListener::bind` is
+    /// The split is tokio's, kept so code moves between the two unchanged.
+    /// [`TcpListener::bind`](super::TcpListener::bind) takes
+    /// `impl ToSocketAddrs`, which may mean a host-name lookup, and a lookup
+    /// can wait on the network: the signature is `async` so a runtime may do
+    /// it off the thread (ramen today uses std's resolver, see
+    /// [`net`](crate::net)). A Unix socket path needs no lookup, and
+    /// `bind(2)` on it never waits, so there is nothing to `.await`.
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
         let path = path.as_ref();
         let l = std_unix::UnixListener::bind(path).map_err(|e| {
@@ -47,9 +56,8 @@ impl UnixListener {
 
     /// Wraps a std listener (made non-blocking here).
     pub fn from_std(listener: std_unix::UnixListener) -> io::Result<UnixListener> {
-        listener.set_nonblocking(true)?;
         Ok(UnixListener {
-            io: IoSource::new(listener)?,
+            io: nonblocking_source(listener)?,
         })
     }
 
@@ -115,9 +123,8 @@ impl UnixStream {
 
     /// Wraps a connected std stream (made non-blocking here).
     pub fn from_std(stream: std_unix::UnixStream) -> io::Result<UnixStream> {
-        stream.set_nonblocking(true)?;
         Ok(UnixStream {
-            io: IoSource::new(stream)?,
+            io: nonblocking_source(stream)?,
         })
     }
 

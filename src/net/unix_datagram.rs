@@ -14,7 +14,7 @@ use std::io;
 use std::os::unix::net::{self as std_unix, SocketAddr};
 use std::path::Path;
 
-use super::context;
+use super::{context, nonblocking_source};
 use crate::io::fd::IoSource;
 use crate::reactor::{READABLE, WRITABLE};
 
@@ -68,9 +68,8 @@ impl UnixDatagram {
 
     /// Wraps a std socket (made non-blocking here).
     pub fn from_std(socket: std_unix::UnixDatagram) -> io::Result<UnixDatagram> {
-        socket.set_nonblocking(true)?;
         Ok(UnixDatagram {
-            io: IoSource::new(socket)?,
+            io: nonblocking_source(socket)?,
         })
     }
 

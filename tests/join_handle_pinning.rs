@@ -1,16 +1,14 @@
-//! Regression tests for bugs found in review of the unsafe code: each one
-//! failed before its fix.
+//! Polling a `JoinHandle` never moves the task's pinned future: a `!Unpin`
+//! future that lends its own address to another thread (an intrusive node, as
+//! tokio's `Notify` waiters are) sees every write made through it. Failed
+//! before the fix, when the future was moved out and back on every poll.
 
 use std::future::Future;
-use std::io::{Read, Write};
 use std::marker::PhantomPinned;
-use std::os::fd::AsRawFd;
-use std::os::unix::net::UnixStream;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
 
 /// What the writer thread and the pinned future share: the address of the
 /// future's counter while it is registered (an intrusive node, as in
@@ -105,51 +103,4 @@ fn polling_a_join_handle_never_moves_the_running_future() {
     });
     writer.join().unwrap();
     assert_eq!(seen, WRITES, "writes to the pinned future were lost");
-}
-
-/// Replacing an `AsyncFd`'s object through `get_mut` closes the registered
-/// fd; its number may then be reused by another source, which dropping the
-/// first must not deregister.
-#[test]
-fn replaced_async_fd_does_not_deregister_a_reused_fd() {
-    ramen::block_on(async {
-        let (r1, _w1) = UnixStream::pair().unwrap();
-        let mut a = ramen::io::AsyncFd::new(r1).unwrap();
-        let (other, _o) = UnixStream::pair().unwrap();
-        *a.get_mut() = other; // closes a's registered fd
-        let (r2, mut w2) = UnixStream::pair().unwrap();
-        let b = ramen::io::AsyncFd::new(r2).unwrap();
-        drop(a);
-        // Use up b's initial readiness so the next wait needs a real event.
-        let mut guard = b.readable().await.unwrap();
-        let mut buf = [0u8; 8];
-        assert!(guard.try_io(|s| (&*s).read(&mut buf)).is_err());
-        drop(guard);
-        w2.write_all(b"x").unwrap();
-        let woke = ramen::time::timeout(Duration::from_secs(5), b.readable()).await;
-        assert!(
-            woke.is_ok(),
-            "b lost its registration (fd {})",
-            b.get_ref().as_raw_fd()
-        );
-    });
-}
-
-/// A `Sleep` registered in a runtime that was then dropped must not
-/// complete early when polled in another runtime.
-#[test]
-fn sleep_outliving_its_runtime_is_never_early() {
-    let mut sleep = Box::pin(ramen::time::sleep(Duration::from_millis(300)));
-    let first = ramen::Runtime::new().unwrap();
-    first.block_on(std::future::poll_fn(|cx| {
-        assert!(sleep.as_mut().poll(cx).is_pending());
-        Poll::Ready(())
-    }));
-    drop(first); // clears its timer map
-    let second = ramen::Runtime::new().unwrap();
-    second.block_on(sleep.as_mut());
-    assert!(
-        Instant::now() >= sleep.deadline().into_std(),
-        "completed before its deadline"
-    );
 }
