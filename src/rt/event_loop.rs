@@ -301,11 +301,10 @@ impl Core {
             .on_poll(info, self, || task.poll(&mut cx))
             .is_ready()
         {
-            match self.tasks.remove(&task) {
-                // The list's reference and this entry's, in one operation.
-                Some(listed) => TaskRef::release_both(listed, task),
-                None => drop(task),
-            }
+            // COMPLETE, and the list's and this entry's references
+            // released, in one atomic operation.
+            let listed = self.tasks.remove(&task);
+            task.complete(listed);
         } else {
             task.end_poll();
         }

@@ -193,12 +193,13 @@ impl<T> Drop for JoinHandle<T> {
         let local = unsafe { &Common::of(ptr).local };
         // SAFETY: runtime thread, and no `finish` is running on it now.
         drop(unsafe { (*local.join_waker.get()).take() });
-        if header(ptr).state.load().has(COMPLETE) {
-            // An output nobody read is dropped now, contained: its destructor
-            // must not unwind into the code that dropped the handle.
-            // SAFETY: runtime thread, our reference, COMPLETE.
-            unsafe { (header(ptr).vtable.drop_output)(ptr) };
-        }
+        // An output nobody read is dropped now, contained: its destructor
+        // must not unwind into the code that dropped the handle. (Checked
+        // by the stage's tag, not `COMPLETE`: `finish` stores the output
+        // just before the loop sets `COMPLETE`, and a join waker it wakes
+        // in between may drop this handle.)
+        // SAFETY: runtime thread, our reference.
+        unsafe { (header(ptr).vtable.drop_output)(ptr) };
         // Clears HANDLE (so an unfinished task drops its output itself) and
         // releases the handle's reference.
         if header(ptr).state.drop_handle() {

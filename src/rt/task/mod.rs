@@ -117,8 +117,9 @@ impl TaskRef {
     }
 
     /// Polls the task once (runtime thread; `self` is the popped queue
-    /// entry). `Ready`: the task completed, the caller removes it from the
-    /// task list. `Pending`: the caller calls [`TaskRef::end_poll`].
+    /// entry). `Ready`: the future is gone and its outcome stored; the
+    /// caller removes the task from the task list and calls
+    /// [`TaskRef::complete`]. `Pending`: the caller calls [`TaskRef::end_poll`].
     #[inline]
     pub(crate) fn poll(&self, cx: &mut Context<'_>) -> Poll<()> {
         let header = self.header();
@@ -136,17 +137,21 @@ impl TaskRef {
         std::mem::forget(self);
     }
 
-    /// Drops two references to the same block with one atomic operation
-    /// (a completed task's list reference and its popped entry).
+    /// After a `Ready` poll: marks the task `COMPLETE` and gives back the
+    /// popped entry's reference and, if the caller took it out of the task
+    /// list, the list's, in one atomic operation (`State::complete`).
     #[inline]
-    pub(crate) fn release_both(a: TaskRef, b: TaskRef) {
-        debug_assert!(a.ptr_eq(&b), "release_both: one block");
-        let ptr = a.into_raw();
-        b.into_raw();
-        // SAFETY: the two references given up just above keep the block
-        // alive until this operation; if they were the last, free it.
+    pub(crate) fn complete(self, listed: Option<TaskRef>) {
+        let released = 1 + usize::from(listed.is_some());
+        if let Some(listed) = listed {
+            debug_assert!(listed.ptr_eq(&self), "complete: one block");
+            listed.into_raw();
+        }
+        let ptr = self.into_raw();
+        // SAFETY: the references given up just above keep the block alive
+        // until this operation; if they were the last, free it.
         unsafe {
-            if ptr.as_ref().state.release_two() {
+            if ptr.as_ref().state.complete(released) {
                 (ptr.as_ref().vtable.dealloc)(ptr);
             }
         }

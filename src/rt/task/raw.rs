@@ -321,9 +321,11 @@ unsafe fn poll<F: Future + 'static, N: TaskName>(
     }
 }
 
-/// Drops the future in place (if it is still there), marks the task
-/// `COMPLETE`, stores the outcome for the handle (or drops it if there is
-/// none) and wakes whoever awaits the handle.
+/// Drops the future in place (if it is still there), stores the outcome
+/// for the handle (or drops it if there is none) and wakes whoever awaits
+/// the handle. The caller then marks the task `COMPLETE` with
+/// `State::complete`, in the same atomic operation that releases the
+/// references it gives up (`TaskRef::complete`).
 ///
 /// If dropping the future panics, the task *is* a panicked one (tokio's
 /// rule): the outcome becomes that panic.
@@ -348,11 +350,12 @@ unsafe fn finish<F: Future, N: TaskName>(task: &Block<F, N>, outcome: Result<F::
         }
     }
     // The future's destructors may have dropped this task's own handle:
-    // read HANDLE only now.
-    let before = task.common.header.state.complete();
-    if before.has(HANDLE) {
+    // read HANDLE only now (a plain load: only this thread changes it).
+    let state = task.common.header.state.load();
+    if state.has(HANDLE) {
         // SAFETY: the stage is `Consumed` (checked above), so writing a new
-        // member overwrites nothing; the handle reads it only once COMPLETE.
+        // member overwrites nothing; the handle reads it on this thread,
+        // once COMPLETE (or drops it by its tag, `drop_output`).
         unsafe {
             let stage = &mut *task.stage.get();
             match outcome {
@@ -376,9 +379,9 @@ unsafe fn finish<F: Future, N: TaskName>(task: &Block<F, N>, outcome: Result<F::
         // (of the output or of a panic payload) must not unwind into the loop.
         drop_contained(&meta, outcome, "its output's destructor");
     }
-    if before.has(JOIN_WAKER) {
-        // SAFETY: runtime thread; JOIN_WAKER said the slot is filled, and
-        // `complete` cleared the bit, so nobody else takes it.
+    if state.has(JOIN_WAKER) {
+        // SAFETY: runtime thread; JOIN_WAKER said the slot is filled. The
+        // handle is `!Send`, so nothing else runs while we take it.
         if let Some(waker) = unsafe { (*local.join_waker.get()).take() } {
             waker.wake();
         }
@@ -400,6 +403,9 @@ unsafe fn cancel<F: Future + 'static, N: TaskName>(ptr: NonNull<Header>) {
     if !state.has(COMPLETE) {
         // SAFETY: not running, runtime thread: the stage is ours.
         unsafe { finish(task, Err(Failure::Cancelled)) };
+        // The caller's references are its own to release.
+        let last = task.common.header.state.complete(0);
+        debug_assert!(!last, "cancel: the caller holds a reference");
     }
 }
 
@@ -432,25 +438,34 @@ unsafe fn read_output<F: Future + 'static, N: TaskName>(ptr: NonNull<Header>, ds
     unsafe { *dst.cast::<Poll<Result<F::Output, JoinError>>>() = Poll::Ready(result) };
 }
 
-/// `TaskVTable::drop_output`: the handle is dropped without reading.
+/// `TaskVTable::drop_output`: the handle is dropped without reading. Does
+/// nothing unless the stage holds an outcome (its tag says so): the future
+/// itself, even one being polled right now, is never touched.
 ///
 /// # Safety
-/// Runtime thread, reference held, state `COMPLETE`.
+/// Runtime thread, reference held.
 unsafe fn drop_output<F: Future + 'static, N: TaskName>(ptr: NonNull<Header>) {
     // SAFETY: the caller's contract.
     let task = unsafe { block::<F, N>(ptr) };
-    let tag = task.common.local.stage.replace(StageTag::Consumed);
+    let local = &task.common.local;
     let meta = task.common.meta(task.name.get());
     let what = "its output's destructor (dropped with its JoinHandle)";
-    // SAFETY: COMPLETE and the handle is being dropped: the stage is ours;
-    // the tag names the live member and is now `Consumed`.
-    unsafe {
-        let stage = &mut *task.stage.get();
-        match tag {
-            StageTag::Output => drop_contained(&meta, ManuallyDrop::take(&mut stage.output), what),
-            StageTag::Failed => drop_contained(&meta, ManuallyDrop::take(&mut stage.failure), what),
-            StageTag::Future | StageTag::Consumed => {}
+    match local.stage.get() {
+        StageTag::Output => {
+            local.stage.set(StageTag::Consumed);
+            // SAFETY: an outcome is the handle's once `finish` stored it
+            // (the future is gone); the tag said `output` is live and is
+            // now `Consumed`, so it is moved out once.
+            let output = unsafe { ManuallyDrop::take(&mut (*task.stage.get()).output) };
+            drop_contained(&meta, output, what);
         }
+        StageTag::Failed => {
+            local.stage.set(StageTag::Consumed);
+            // SAFETY: as above, for `failure`.
+            let failure = unsafe { ManuallyDrop::take(&mut (*task.stage.get()).failure) };
+            drop_contained(&meta, failure, what);
+        }
+        StageTag::Future | StageTag::Consumed => {}
     }
 }
 

@@ -17,10 +17,13 @@
 //! | bit | set by | cleared by | meaning |
 //! |---|---|---|---|
 //! | `SCHEDULED` | [`State::new`], [`State::schedule_by_ref`], [`State::schedule_by_val`] | [`State::begin_poll`] | exactly one queue entry exists (run queue, inbox or yield list); meaningless once `COMPLETE` |
-//! | `RUNNING` | [`State::begin_poll`] | [`State::end_poll`], [`State::complete`] | the loop is inside the future's `poll` |
+//! | `RUNNING` | [`State::begin_poll`] | [`State::end_poll`], [`State::complete`] | the loop is inside the future's `poll` (or finishing it) |
 //! | `COMPLETE` | [`State::complete`] | never | the future is dropped; the output (or error) is stored or already gone |
 //! | `HANDLE` | [`State::new`] | [`State::drop_handle`] | a `JoinHandle` exists and may read the output |
 //! | `JOIN_WAKER` | [`State::set_join_waker`] | [`State::complete`], [`State::drop_handle`] | the handle stored its waker in the task's join-waker slot |
+//!
+//! `HANDLE` and `JOIN_WAKER` change only on the runtime thread (the handle is
+//! `!Send`), so code there may read them with a plain [`State::load`].
 //! | `CANCELLED` | [`State::cancel`] | never | `abort` was called: the next poll drops the future instead |
 //!
 //! # The lifecycle
@@ -198,20 +201,25 @@ impl State {
         debug_assert!(before.has(RUNNING), "abandon_poll: only while RUNNING");
     }
 
-    /// The future is gone (`Ready`, a panic, or cancellation): set
-    /// `COMPLETE`, clear `RUNNING` and `JOIN_WAKER`. Returns the word before:
-    /// `JOIN_WAKER` set means the caller must take and wake the join waker,
-    /// `HANDLE` clear means nobody will read the output.
-    pub(crate) fn complete(&self) -> Snapshot {
+    /// The future is gone (`Ready`, a panic, or cancellation) and its
+    /// outcome is stored: set `COMPLETE`, clear `RUNNING` and `JOIN_WAKER`,
+    /// and release `released` references (the task list's and the popped
+    /// entry's, when a poll completes the task), all in one operation.
+    /// `true` if that released the last reference: the caller frees the block.
+    pub(crate) fn complete(&self, released: usize) -> bool {
         let mut cur = self.0.load(Ordering::Acquire);
         loop {
             debug_assert!(cur & COMPLETE == 0, "complete: a task completes once");
-            let next = (cur | COMPLETE) & !(RUNNING | JOIN_WAKER);
+            debug_assert!(
+                Snapshot(cur).refs() >= released,
+                "complete: the released references were held"
+            );
+            let next = ((cur | COMPLETE) & !(RUNNING | JOIN_WAKER)) - released * REF_ONE;
             match self
                 .0
                 .compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire)
             {
-                Ok(_) => return Snapshot(cur),
+                Ok(_) => return Snapshot(next).refs() == 0,
                 Err(seen) => cur = seen,
             }
         }
@@ -272,15 +280,6 @@ impl State {
         debug_assert!(before.refs() >= 1, "release: a reference was held");
         before.refs() == 1
     }
-
-    /// Drops two references at once (the task list's and the popped entry's,
-    /// when a poll completes the task); `true` if they were the last.
-    #[inline]
-    pub(crate) fn release_two(&self) -> bool {
-        let before = Snapshot(self.0.fetch_sub(2 * REF_ONE, Ordering::AcqRel));
-        debug_assert!(before.refs() >= 2, "release_two: two references were held");
-        before.refs() == 2
-    }
 }
 
 #[cfg(all(test, loom))]
@@ -299,13 +298,12 @@ mod tests {
         assert_eq!(s.schedule_by_ref(), Wake::Push, "woken while running");
         assert_eq!(s.schedule_by_ref(), Wake::Skip, "one entry at a time");
         assert_eq!(s.load().refs(), 4);
-        let before = s.complete();
-        assert!(before.has(RUNNING | SCHEDULED));
+        assert!(s.load().has(RUNNING | SCHEDULED));
+        assert!(!s.complete(2), "the list's and the popped entry's");
         assert!(s.load().has(COMPLETE) && !s.load().has(RUNNING));
         // The entry pushed during the poll is still queued; a later wake
         // of the complete task must not add another.
         assert_eq!(s.schedule_by_val(), Wake::Skip);
-        assert!(!s.release_two());
         assert!(!s.release()); // the stale entry
         assert!(!s.load().has(HANDLE) || s.load().refs() == 1);
         assert!(s.drop_handle(), "the handle held the last reference");
@@ -316,7 +314,7 @@ mod tests {
         let s = State::new(SCHEDULED | HANDLE, 3);
         assert!(s.cancel());
         s.begin_poll();
-        s.complete();
+        assert!(!s.complete(2));
         assert!(!s.cancel());
     }
 
