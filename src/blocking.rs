@@ -44,12 +44,13 @@
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crate::context;
 use crate::loom::{Arc, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering, lock, thread};
 use crate::task::{JoinError, JoinHandle, Joinable};
+use crate::waker_slot::WakerSlot;
 
 const OUTSIDE: &str = "ramen::spawn_blocking called outside a ramen runtime: the result could \
                        never be awaited; call it inside ramen::block_on(async { ... })";
@@ -191,7 +192,7 @@ impl Pool {
     {
         let slot = Arc::new(Mutex::new(Slot {
             stage: Stage::Pending,
-            waker: None,
+            waker: WakerSlot::new(),
             detached: false,
         }));
         self.shared.in_flight.fetch_add(1, Ordering::Relaxed);
@@ -363,7 +364,7 @@ fn wait_timeout<'a, T>(
 struct Slot<T> {
     stage: Stage<T>,
     /// The task awaiting the handle, woken when the result arrives.
-    waker: Option<Waker>,
+    waker: WakerSlot,
     /// The handle is gone: the result is dropped on arrival.
     detached: bool,
 }
@@ -433,10 +434,10 @@ impl<T> Joinable<T> for BlockingJoin<T> {
             Stage::Taken => panic!("ramen: JoinHandle polled after it returned Ready"),
             Stage::Pending => {
                 s.stage = Stage::Pending;
-                match &s.waker {
-                    Some(w) if w.will_wake(cx.waker()) => {}
-                    _ => s.waker = Some(cx.waker().clone()),
-                }
+                // The displaced waker (if any) is dropped after unlocking.
+                let old = s.waker.replace(cx.waker());
+                drop(s);
+                drop(old);
                 Poll::Pending
             }
         }

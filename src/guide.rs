@@ -101,7 +101,7 @@
 //! ## ③ The read returns `Pending` — after leaving its waker
 //!
 //! [`AsyncReadExt::read`](crate::io::AsyncReadExt::read) (`io/ext.rs`) makes
-//! a [`Read`](crate::io::Read) future; polling it calls
+//! a [`ReadSome`](crate::io::ReadSome) future; polling it calls
 //! [`AsyncRead::poll_read`](crate::io::AsyncRead::poll_read) on the stream:
 //! `TcpStream::poll_read` (generated, for TCP and Unix streams alike, by the
 //! `impl_stream_io!` macro in `net/mod.rs`) → `IoSource::poll_read_stream` →
@@ -118,7 +118,7 @@
 //!    `clone_waker` in `rt/waker.rs`: one more reference in the block's state
 //!    word) and returns `Pending`.
 //!
-//! `Pending` travels up through `Read::poll`, the `async` block, and
+//! `Pending` travels up through `ReadSome::poll`, the `async` block, and
 //! `raw::poll`. `Core::run_task` calls `TaskRef::end_poll` (`State::end_poll`:
 //! clear `RUNNING`, give back the entry's reference) and returns. The task is
 //! now in **no queue at all**: it sits in the task list, and the only way
@@ -149,7 +149,7 @@
 //! ## ⑤ Meanwhile, another task makes the socket readable
 //!
 //! When the 20 ms are up, `Core::turn` calls `Timers::fire_due`
-//! (`timers.rs`), which wakes the block_on future's `Sleep`; the loop polls
+//! (`time/deadline_map.rs`), which wakes the block_on future's `Sleep`; the loop polls
 //! it, and it runs on to `peer.write_all(b"hello")`
 //! ([`AsyncWriteExt::write_all`](crate::io::AsyncWriteExt::write_all)): one
 //! `write(2)` on the *other* end of the connection, which succeeds at once
@@ -184,7 +184,7 @@
 //!
 //! `Core::run` pops the task; `Core::run_task` → `TaskRef::poll` →
 //! `raw::poll` resumes the `async` block exactly where it stopped, inside
-//! `Read::poll` → `TcpStream::poll_read` → `IoSource::poll_io`:
+//! `ReadSome::poll` → `TcpStream::poll_read` → `IoSource::poll_io`:
 //! `Reactor::poll_ready` sees `READABLE` → `read(2)` returns 5 →
 //! `Poll::Ready(Ok(5))`. The `.await` produces `5` and the task runs on. When
 //! it returns, `raw::finish` drops the future, `State::complete` makes every

@@ -59,7 +59,7 @@ impl Runtime {
     /// The warnings this runtime printed (slow polls, stalls), oldest first;
     /// the last 100 are kept.
     pub fn warnings(&self) -> Vec<String> {
-        self.core.diag.warnings()
+        self.core.diag().warnings()
     }
 
     /// The ASCII timeline of every poll so far, `width` columns wide: one row
@@ -67,20 +67,20 @@ impl Runtime {
     /// not running. `None` unless built with
     /// [`Builder::record_timeline`] or [`Builder::trace_file`].
     pub fn timeline(&self, width: usize) -> Option<String> {
-        self.core.diag.timeline(width)
+        self.core.diag().timeline(width)
     }
 
     /// The recording so far as Chrome Trace Event JSON (`None` unless
     /// recording is on; see [`Runtime::timeline`]).
     pub fn trace_json(&self) -> Option<String> {
-        self.core.diag.trace_json()
+        self.core.diag().trace_json()
     }
 
     /// The recording so far as one self-contained HTML page: inline SVG, a
     /// row per task, a bar per poll, wake and reactor marks, no scripts
     /// (`None` unless recording is on; see [`Runtime::timeline`]).
     pub fn trace_html(&self) -> Option<String> {
-        self.core.diag.trace_html()
+        self.core.diag().trace_html()
     }
 
     /// Spawns a task on this runtime; it runs during the next `block_on`.
@@ -116,7 +116,7 @@ impl Runtime {
     /// A plain drop never waits for running blocking jobs: their threads
     /// finish on their own and exit (see [`crate::spawn_blocking`]).
     pub fn shutdown_timeout(self, timeout: Duration) -> bool {
-        let pool = self.core.blocking.get().cloned();
+        let pool = self.core.blocking_pool_if_any().cloned();
         drop(self);
         pool.is_none_or(|pool| pool.wait_exit(timeout))
     }
@@ -143,7 +143,7 @@ impl Drop for Runtime {
         // runtime's task).
         let _enter = context::enter(&self.core, true);
         self.core.shutdown();
-        self.core.diag.finish();
+        self.core.diag().finish();
     }
 }
 

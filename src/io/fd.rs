@@ -79,7 +79,7 @@ struct Registration {
 impl<T: AsRawFd> IoSource<T> {
     /// Registers `inner` (already non-blocking) with this thread's runtime.
     pub(crate) fn new(inner: T) -> io::Result<Self> {
-        let (reactor, runtime) = context::with_current(|core| (core.reactor.clone(), core.id()))
+        let (reactor, runtime) = context::with_current(|core| (core.reactor().clone(), core.id()))
             .ok_or_else(|| {
                 io::Error::other(
                     "ramen: I/O objects must be created inside ramen::block_on \

@@ -47,7 +47,7 @@ impl ReactorBackend {
     /// The backend of the runtime running on this thread (`None` outside
     /// any runtime).
     pub fn current() -> Option<ReactorBackend> {
-        crate::context::with_current(|core| core.reactor.backend())
+        crate::context::with_current(|core| core.reactor().backend())
     }
 
     /// The backend a runtime built now gets when its builder named none:

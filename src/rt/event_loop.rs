@@ -29,9 +29,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering as StdOrdering};
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
 
-use super::inbox::{Inbox, Park, ThreadUnpark};
+use super::inbox::{Inbox, ThreadUnpark};
 use super::run_queue::RunQueue;
 use super::task::raw::{self, Spawned, TaskName};
 use super::task::state::{HANDLE, SCHEDULED};
@@ -45,34 +44,49 @@ use crate::reactor::Reactor;
 use crate::time::Timers;
 
 mod timed;
+mod turn;
 
 /// Runtime ids start at 1: 0 means "no runtime" in `context.rs`.
 static NEXT_RUNTIME_ID: AtomicUsize = AtomicUsize::new(1);
 
 /// The state of one runtime; lives in an `Rc` on its thread.
+///
+/// Every field is private: other modules go through the methods below
+/// (`reactor()`, `timers()`, `blocking_pool()`, `diag()`, `spawn`, …).
 pub(crate) struct Core {
+    /// This runtime's id (from 1; 0 means "none" in `context.rs`), compared
+    /// with a waker's inbox to pick the local or the remote wake path.
     id: usize,
+    /// What the `Builder` set: budget, blocking pool limits, diagnostics.
     config: Config,
     /// Every live task (holds one reference each until it completes).
     tasks: TaskList,
+    /// Tasks ready to be polled, FIFO (one entry per `SCHEDULED` task).
     run_queue: RunQueue,
     /// Wakers of tasks that called `yield_now`: released after the next reactor turn.
     deferred: RefCell<Vec<Waker>>,
-    /// Same, for this runtime's own tasks: their queue slot is already
+    /// Same, for this runtime's own tasks: their queue entry is already
     /// claimed, so releasing them is a plain push (no atomics).
     deferred_tasks: RefCell<Vec<TaskRef>>,
+    /// Wakes and spawns from other threads, and how to unpark this loop.
     inbox: Arc<Inbox>,
-    pub(crate) reactor: Rc<Reactor>,
-    pub(crate) timers: Rc<Timers>,
+    /// Registered fds and their waiters; `wait` sleeps in the kernel.
+    reactor: Rc<Reactor>,
+    /// The deadline map and the runtime's clock (`time/`).
+    timers: Rc<Timers>,
+    /// The next task id (ids are never reused).
     next_task_id: Cell<u64>,
+    /// Running, shutting down or closed (see [`Phase`]).
     phase: Cell<Phase>,
+    /// Scratch space for draining the inbox, kept to reuse its allocation.
     remote_buf: RefCell<Vec<TaskRef>>,
     /// The `spawn_blocking` pool, created by the first call (see `blocking.rs`).
-    pub(crate) blocking: std::cell::OnceCell<crate::blocking::Pool>,
+    blocking: std::cell::OnceCell<crate::blocking::Pool>,
     /// Event counters for `Runtime::metrics` (see `metrics.rs`).
     counters: crate::metrics::Counters,
     /// Slow-poll detector, stall explanation, recorder (see `diag/`).
-    pub(crate) diag: Diag,
+    diag: Diag,
+    /// This core's own `Rc`, for `Spawner`s (the thread-local holds a plain pointer).
     weak_self: std::rc::Weak<Core>,
 }
 
@@ -128,6 +142,26 @@ impl Core {
             blocking_jobs_queued,
             blocking_jobs_running,
         })
+    }
+
+    /// The reactor: sockets register their fds here (`io/fd.rs`).
+    pub(crate) fn reactor(&self) -> &Rc<Reactor> {
+        &self.reactor
+    }
+
+    /// The timers and the clock (`time/`).
+    pub(crate) fn timers(&self) -> &Rc<Timers> {
+        &self.timers
+    }
+
+    /// The instruments, for `Runtime`'s reports (`diag/`).
+    pub(crate) fn diag(&self) -> &Diag {
+        &self.diag
+    }
+
+    /// The blocking pool if `spawn_blocking` was ever called.
+    pub(crate) fn blocking_pool_if_any(&self) -> Option<&crate::blocking::Pool> {
+        self.blocking.get()
     }
 
     /// The `spawn_blocking` pool, created by the first call (see `blocking.rs`).
@@ -307,110 +341,6 @@ impl Core {
             task.complete(listed);
         } else {
             task.end_poll();
-        }
-    }
-
-    /// One reactor turn: wait for I/O (not at all if work is ready), fire
-    /// timers, collect remote wakes, release yielders.
-    fn turn(&self, main: &TaskRef) {
-        self.run_queue.trim();
-        let work_ready = !self.run_queue.is_empty()
-            || !self.deferred.borrow().is_empty()
-            || !self.deferred_tasks.borrow().is_empty();
-        // A paused clock may auto-advance instead of sleeping (time/clock.rs).
-        let (timeout, auto_advance) = if work_ready {
-            (Some(Duration::ZERO), None)
-        } else {
-            let blocking = self.blocking.get().is_some_and(|p| p.in_flight() > 0);
-            self.timers.idle_wait(blocking)
-        };
-        // Nothing to wait for but I/O and other threads: sleep at most the
-        // stall grace period, then check whether anything can still happen.
-        let stall_grace = self.diag.stall_grace();
-        let stall_probe = timeout.is_none() && stall_grace.is_some();
-        let timeout = if stall_probe { stall_grace } else { timeout };
-        let blocking_wait = timeout != Some(Duration::ZERO);
-        let mut io_events = 0;
-        // With work ready and no fd registered there is nothing to ask the
-        // kernel: skip the syscall (yield-heavy code stays cheap).
-        let no_fds = self.reactor.len() == 0;
-        if blocking_wait || !no_fds {
-            // No fd registered: epoll has nothing to report, so sleep on a
-            // futex (`thread::park`, one syscall) instead of `Reactor::wait`.
-            let how = if no_fds { Park::Thread } else { Park::Reactor };
-            let next = || self.timers.next_task();
-            self.diag
-                .on_sleep(timeout, how == Park::Reactor, stall_probe, next);
-            let parked = blocking_wait && self.inbox.park(how);
-            let timeout = if blocking_wait && !parked {
-                Some(Duration::ZERO)
-            } else {
-                timeout
-            };
-            if how == Park::Thread {
-                if parked {
-                    self.counters.park();
-                    match timeout {
-                        Some(d) => std::thread::park_timeout(d),
-                        None => std::thread::park(),
-                    }
-                }
-            } else {
-                self.counters.reactor_wait();
-                match self.reactor.wait(timeout) {
-                    Ok(n) => io_events = n,
-                    // epoll_wait fails only on a broken poller (EBADF/EINVAL)
-                    // or out of memory; say so instead of spinning silently.
-                    Err(e) => eprintln!("ramen: reactor wait failed: {e}"),
-                }
-                self.diag.on_io(io_events, self);
-            }
-            if parked {
-                self.inbox.unparked();
-            }
-        }
-        if let Some(deadline) = auto_advance {
-            self.drain_inbox();
-            if self.run_queue.is_empty() {
-                self.timers.clock.set_paused(deadline); // nothing woke: jump
-            }
-        }
-        if !self.timers.is_empty() {
-            let mut due = Vec::new();
-            let fired = self.timers.fire_due(&mut due);
-            self.diag.on_timers(fired);
-        }
-        self.drain_inbox();
-        if stall_probe && io_events == 0 && self.run_queue.is_empty() {
-            self.check_stall(main);
-        }
-        self.run_queue
-            .extend(self.deferred_tasks.borrow_mut().drain(..));
-        let deferred = std::mem::take(&mut *self.deferred.borrow_mut());
-        for w in deferred {
-            w.wake();
-        }
-        self.diag
-            .on_turn_end(blocking_wait, || self.run_queue.task_ids());
-    }
-
-    /// Moves remote wakes into the run queue. Their `SCHEDULED` bit was set
-    /// by the waker, so each is a single entry.
-    fn drain_inbox(&self) {
-        let mut spawns = Vec::new();
-        let mut buf = self.remote_buf.borrow_mut();
-        self.inbox.drain_all(&mut buf, &mut spawns);
-        if !buf.is_empty() {
-            let n = buf.len() as u64;
-            self.diag.on_remote_wakes(buf.iter().map(TaskRef::id));
-            self.counters.remote_wakes(n);
-            self.run_queue.extend(buf.drain(..));
-        }
-        drop(buf);
-        // Tasks spawned through a `Handle` (see `handle.rs`): each spawns
-        // itself onto this runtime, which is current here.
-        for spawn in spawns {
-            spawn();
         }
     }
 

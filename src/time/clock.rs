@@ -150,7 +150,7 @@ const OUTSIDE: &str = "outside a ramen runtime: the clock belongs to a runtime; 
                        with Runtime::builder().start_paused(true)";
 
 fn current_timers(what: &str) -> Rc<Timers> {
-    context::with_current(|core| core.timers.clone())
+    context::with_current(|core| core.timers().clone())
         .unwrap_or_else(|| panic!("ramen::time::{what} called {OUTSIDE}"))
 }
 

@@ -107,9 +107,8 @@ impl Timers {
     pub(crate) fn refresh(&self, key: TimerKey, waker: &Waker) -> bool {
         match self.map.borrow_mut().get_mut(&key) {
             Some(stored) => {
-                if !stored.will_wake(waker) {
-                    stored.clone_from(waker);
-                }
+                // `Waker::clone_from` is "store unless `will_wake`" itself.
+                stored.clone_from(waker);
                 true
             }
             None => false,

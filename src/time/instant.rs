@@ -46,7 +46,7 @@ impl Instant {
         if !super::clock::paused_anywhere() {
             return Instant::std_now();
         }
-        context::with_current(|core| core.timers.clock.now()).unwrap_or_else(Instant::std_now)
+        context::with_current(|core| core.timers().clock.now()).unwrap_or_else(Instant::std_now)
     }
 
     /// The OS clock, ignoring any paused runtime.

@@ -141,7 +141,7 @@ impl Future for Sleep {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         crate::coop::budget!(cx, self.as_mut().poll(cx)); // cooperative budget (coop.rs)
         let this = &mut *self;
-        context::with_current(|core| this.poll_with(&core.timers, cx)).unwrap_or_else(|| {
+        context::with_current(|core| this.poll_with(core.timers(), cx)).unwrap_or_else(|| {
             panic!(
                 "ramen::time::Sleep polled outside a ramen runtime; use it inside ramen::block_on"
             )
