@@ -48,16 +48,17 @@
 //! with a longer body (timers, oneshot, semaphore, `Notify`), so that files
 //! other work is changing get a one-line insertion: it charges, then polls
 //! the same future again inside a charged scope where the macro lets the body
-//! run (and inner resources pass free). The re-entry costs about 3 ns per
-//! operation against about 1 ns for `with_budget` — measured on `compare`'s
-//! mpsc row, which is why the hot paths use `with_budget`.
+//! run (and inner resources pass free). The re-entry costs more than
+//! `with_budget`'s single thread-local read and write, which is why the hot
+//! paths use `with_budget`.
 //!
 //! # What it costs
-//! About 1 ns per ready operation (the thread-local read and write), ≈ 2 ns
-//! per mpsc message (a send and a receive): ≈ 12 % of ramen's 16 ns/msg on
-//! the `compare` mpsc row, the same with a budget of 255 (so the forced
-//! yields themselves cost nothing measurable). Socket operations cost
-//! microseconds, and there the budget is lost in the noise.
+//! One thread-local read and write per ready operation, two per channel
+//! message (a send and a receive); socket operations cost microseconds and
+//! the budget is lost in their noise. To see the figure on your machine, run
+//! `cargo run -p ramen-benches --release --bin compare` (the mpsc and echo
+//! rows) and `valgrind --tool=callgrind target/release/compare child profile
+//! mpsc ramen 3` for instruction counts.
 //!
 //! # States
 //! The thread-local is `Unconstrained` (outside any task poll, or inside
