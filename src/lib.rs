@@ -49,7 +49,7 @@
 //! | `builder.rs` | [`Builder`]: budget, blocking pool size, with the reasons for each default |
 //! | `rt/` | **the core**, read in this order: |
 //! | `rt/event_loop.rs` | the loop above: `Core::run`, `Core::run_task`, `Core::turn` |
-//! | `rt/task/raw.rs` | a task's one allocation: header, future → output, vtable; its layout drawn |
+//! | `rt/task/raw.rs`, `rt/task/output.rs` | a task's one allocation: header, future → output, vtable; its layout drawn; how the output leaves it |
 //! | `rt/task/state.rs` | the task's state word: six flags and a reference count, each transition named |
 //! | `rt/task/mod.rs` | `TaskRef`, the counted pointer to a task; the lifecycle step by step |
 //! | `rt/task/join_handle.rs`, `rt/task/join_error.rs` | [`JoinHandle`], [`JoinError`] |

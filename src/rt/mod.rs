@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `event_loop.rs` | `Core`: the loop (`run`, `run_task`, `turn`), spawn, shutdown |
 //! | `event_loop/timed.rs` | the loop's diagnostics hooks, all cold |
-//! | `task/raw.rs` | the task block: one allocation, its layout, its vtable |
+//! | `task/raw.rs`, `task/output.rs` | the task block: one allocation, its layout, its vtable; reading or dropping its output |
 //! | `task/state.rs` | the task's state word: flags, reference count, transitions |
 //! | `task/mod.rs` | `TaskRef`, the counted pointer every owner holds; the lifecycle |
 //! | `task/join_handle.rs`, `task/join_error.rs` | [`JoinHandle`](crate::JoinHandle), [`JoinError`](crate::JoinError) |

@@ -36,6 +36,7 @@ use std::task::{Context, Poll};
 mod contain;
 mod join_error;
 mod join_handle;
+mod output;
 pub(crate) mod raw;
 pub(crate) mod state;
 

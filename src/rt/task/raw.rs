@@ -70,7 +70,7 @@ use std::ptr::NonNull;
 use std::task::{Context, Poll};
 
 use super::contain::{TaskMeta, drop_contained, report_contained_panic};
-use super::join_error::{Failure, JoinError};
+use super::join_error::Failure;
 use super::state::{CANCELLED, COMPLETE, HANDLE, JOIN_WAKER, SCHEDULED, State};
 use crate::loom::Arc;
 use crate::rt::inbox::Inbox;
@@ -109,7 +109,7 @@ pub(crate) struct Common {
     pub(crate) local: Local,
 }
 
-/// Which member of [`Stage`] is live.
+/// Which member of `Stage` is live.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum StageTag {
     /// `future`: not complete yet.
@@ -123,10 +123,10 @@ pub(crate) enum StageTag {
 }
 
 /// The future, then its output, then nothing: one place, one at a time.
-union Stage<F: Future> {
-    future: ManuallyDrop<F>,
-    output: ManuallyDrop<F::Output>,
-    failure: ManuallyDrop<Failure>,
+pub(super) union Stage<F: Future> {
+    pub(super) future: ManuallyDrop<F>,
+    pub(super) output: ManuallyDrop<F::Output>,
+    pub(super) failure: ManuallyDrop<Failure>,
 }
 
 /// A task's name, or none: `()` keeps unnamed tasks from paying for it.
@@ -146,10 +146,10 @@ impl TaskName for Box<str> {
 
 /// The whole block for future type `F`.
 #[repr(C)]
-struct Block<F: Future, N> {
-    common: Common,
-    stage: UnsafeCell<Stage<F>>,
-    name: N,
+pub(super) struct Block<F: Future, N> {
+    pub(super) common: Common,
+    pub(super) stage: UnsafeCell<Stage<F>>,
+    pub(super) name: N,
 }
 
 /// What the loop and the handle call without knowing `F`.
@@ -174,8 +174,8 @@ impl<F: Future + 'static, N: TaskName> VTableFor<F, N> {
     const VTABLE: TaskVTable = TaskVTable {
         poll: poll::<F, N>,
         cancel: cancel::<F, N>,
-        read_output: read_output::<F, N>,
-        drop_output: drop_output::<F, N>,
+        read_output: super::output::read_output::<F, N>,
+        drop_output: super::output::drop_output::<F, N>,
         name: name::<F, N>,
         dealloc: dealloc::<F, N>,
     };
@@ -251,7 +251,7 @@ impl Common {
 /// # Safety
 /// `ptr` comes from `allocate::<F, N>` (the vtable that calls this was made
 /// for exactly `F` and `N`), and the caller holds a reference.
-unsafe fn block<'a, F: Future, N>(ptr: NonNull<Header>) -> &'a Block<F, N> {
+pub(super) unsafe fn block<'a, F: Future, N>(ptr: NonNull<Header>) -> &'a Block<F, N> {
     // SAFETY: as stated: same type as allocated, kept alive by the caller.
     unsafe { ptr.cast::<Block<F, N>>().as_ref() }
 }
@@ -406,66 +406,6 @@ unsafe fn cancel<F: Future + 'static, N: TaskName>(ptr: NonNull<Header>) {
         // The caller's references are its own to release.
         let last = task.common.header.state.complete(0);
         debug_assert!(!last, "cancel: the caller holds a reference");
-    }
-}
-
-/// `TaskVTable::read_output`: the handle takes the output.
-///
-/// # Safety
-/// Runtime thread, reference held, state `COMPLETE`, and `dst` points to a
-/// `Poll<Result<F::Output, JoinError>>` (the handle's `T` is `F::Output`).
-unsafe fn read_output<F: Future + 'static, N: TaskName>(ptr: NonNull<Header>, dst: *mut ()) {
-    // SAFETY: the caller's contract.
-    let task = unsafe { block::<F, N>(ptr) };
-    let local = &task.common.local;
-    let tag = local.stage.replace(StageTag::Consumed);
-    // SAFETY: COMPLETE: the stage is the handle's; the tag says which
-    // member is live, and it is now `Consumed`, so it is moved out once.
-    let result = unsafe {
-        let stage = &mut *task.stage.get();
-        match tag {
-            StageTag::Output => Ok(ManuallyDrop::take(&mut stage.output)),
-            StageTag::Failed => {
-                Err(ManuallyDrop::take(&mut stage.failure).into_error(task.common.header.id))
-            }
-            StageTag::Future | StageTag::Consumed => {
-                local.stage.set(tag);
-                panic!("ramen: JoinHandle polled after it returned Ready")
-            }
-        }
-    };
-    // SAFETY: the caller's contract on `dst`.
-    unsafe { *dst.cast::<Poll<Result<F::Output, JoinError>>>() = Poll::Ready(result) };
-}
-
-/// `TaskVTable::drop_output`: the handle is dropped without reading. Does
-/// nothing unless the stage holds an outcome (its tag says so): the future
-/// itself, even one being polled right now, is never touched.
-///
-/// # Safety
-/// Runtime thread, reference held.
-unsafe fn drop_output<F: Future + 'static, N: TaskName>(ptr: NonNull<Header>) {
-    // SAFETY: the caller's contract.
-    let task = unsafe { block::<F, N>(ptr) };
-    let local = &task.common.local;
-    let meta = task.common.meta(task.name.get());
-    let what = "its output's destructor (dropped with its JoinHandle)";
-    match local.stage.get() {
-        StageTag::Output => {
-            local.stage.set(StageTag::Consumed);
-            // SAFETY: an outcome is the handle's once `finish` stored it
-            // (the future is gone); the tag said `output` is live and is
-            // now `Consumed`, so it is moved out once.
-            let output = unsafe { ManuallyDrop::take(&mut (*task.stage.get()).output) };
-            drop_contained(&meta, output, what);
-        }
-        StageTag::Failed => {
-            local.stage.set(StageTag::Consumed);
-            // SAFETY: as above, for `failure`.
-            let failure = unsafe { ManuallyDrop::take(&mut (*task.stage.get()).failure) };
-            drop_contained(&meta, failure, what);
-        }
-        StageTag::Future | StageTag::Consumed => {}
     }
 }
 
