@@ -49,7 +49,7 @@ use std::time::{Duration, Instant};
 
 use crate::context;
 use crate::loom::{Arc, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering, lock, thread};
-use crate::task::{JoinError, JoinHandle, Joinable};
+use crate::rt::task::{JoinError, JoinHandle, Joinable};
 use crate::waker_slot::WakerSlot;
 
 const OUTSIDE: &str = "ramen::spawn_blocking called outside a ramen runtime: the result could \
@@ -93,7 +93,7 @@ where
         let id = core.next_id();
         let pool = core.blocking_pool();
         // Inside the job, `Handle::current()` is this runtime (handle.rs).
-        let handle = core.handle();
+        let handle = crate::Handle::new(core.inbox().clone());
         pool.spawn(id, move || handle.enter_blocking(f))
     });
     spawned.unwrap_or_else(|| panic!("{OUTSIDE}"))

@@ -1,4 +1,4 @@
-//! Runtime settings: [`Builder`] and the [`Config`] it produces.
+//! Runtime settings: [`Builder`] and the `Config` it produces (`rt/config.rs`).
 //!
 //! Every knob has a default chosen for a single-threaded server and is
 //! documented with *why*; `Runtime::new()` is `Builder::new().build()`.
@@ -8,53 +8,13 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::blocking::PoolConfig;
-use crate::diag::DiagConfig;
 use crate::reactor::ReactorBackend;
 use crate::runtime::Runtime;
 
-/// How many tasks the loop polls before it checks I/O and timers again.
-///
-/// Why 128: a runtime that polls ready tasks until none are left starves the
-/// reactor whenever tasks keep waking each other (a ping-pong over a channel
-/// would delay every socket). Checking I/O after every task costs a syscall
-/// per task. tokio uses 61, smol 200; 128 keeps the check under 1% of the work
-/// for tasks that do ~100 ns each, and bounds the extra latency a socket can
-/// see to 128 polls.
-pub const DEFAULT_BUDGET: u32 = 128;
-
-/// Default maximum number of `spawn_blocking` threads.
-pub const DEFAULT_MAX_BLOCKING_THREADS: usize = 64;
-
-/// Default time an idle blocking thread waits for work before it exits.
-pub const DEFAULT_BLOCKING_KEEP_ALIVE: Duration = Duration::from_secs(10);
-
-/// Settings a runtime was built with.
-#[derive(Clone, Debug)]
-pub(crate) struct Config {
-    pub(crate) budget: u32,
-    /// The `spawn_blocking` pool's settings (`blocking.rs`).
-    pub(crate) blocking: PoolConfig,
-    pub(crate) diag: DiagConfig,
-    pub(crate) start_paused: bool,
-    /// `None`: `RAMEN_REACTOR`, else the system's default (`reactor/backend.rs`).
-    pub(crate) reactor_backend: Option<ReactorBackend>,
-}
-
-impl Default for Config {
-    fn default() -> Config {
-        Config {
-            budget: DEFAULT_BUDGET,
-            blocking: PoolConfig {
-                max_threads: DEFAULT_MAX_BLOCKING_THREADS,
-                keep_alive: DEFAULT_BLOCKING_KEEP_ALIVE,
-            },
-            diag: DiagConfig::from_env(),
-            start_paused: false,
-            reactor_backend: None,
-        }
-    }
-}
+use crate::rt::config::Config;
+pub use crate::rt::config::{
+    DEFAULT_BLOCKING_KEEP_ALIVE, DEFAULT_BUDGET, DEFAULT_MAX_BLOCKING_THREADS,
+};
 
 /// Builds a [`Runtime`] with non-default settings.
 ///

@@ -93,7 +93,7 @@ impl Handle {
     /// The handle of the runtime running on this thread, or an error outside
     /// one.
     pub fn try_current() -> Result<Handle, TryCurrentError> {
-        context::with_current(|core| core.handle())
+        context::with_current(|core| Handle::new(core.inbox().clone()))
             .or_else(|| BLOCKING_HANDLE.with(|h| h.borrow().clone()))
             .ok_or(TryCurrentError(()))
     }

@@ -202,7 +202,9 @@ impl Reactor {
     /// Opens the backend `config` asks for (`Builder::reactor_backend`, else
     /// `RAMEN_REACTOR`, else the system's default) and returns the reactor
     /// with the handle that wakes its `wait` from any thread.
-    pub(crate) fn new(config: &crate::builder::Config) -> io::Result<(Reactor, Box<dyn Unpark>)> {
+    pub(crate) fn new(
+        config: &crate::rt::config::Config,
+    ) -> io::Result<(Reactor, Box<dyn Unpark>)> {
         let (backend, unpark) = Backend::new(config.reactor_backend)?;
         let reactor = Reactor {
             rdhup: backend.rdhup(),

@@ -17,9 +17,10 @@ use std::pin::pin;
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::builder::{Builder, Config};
+use crate::builder::Builder;
 use crate::context;
 use crate::event_loop::Core;
+use crate::rt::config::Config;
 use crate::task::JoinHandle;
 
 /// A ramen runtime: one thread's event loop with its tasks, timers and I/O.
@@ -101,7 +102,7 @@ impl Runtime {
     /// A `Send + Sync` handle that spawns onto this runtime from any thread
     /// (see [`Handle`](crate::Handle)).
     pub fn handle(&self) -> crate::Handle {
-        self.core.handle()
+        crate::Handle::new(self.core.inbox().clone())
     }
 
     /// Counters of what this runtime has done so far.

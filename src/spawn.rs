@@ -120,7 +120,8 @@ impl Spawner {
 /// # Panics
 /// Outside a ramen runtime.
 pub fn spawner() -> Spawner {
-    context::with_current(Core::spawner).unwrap_or_else(|| panic!("{OUTSIDE}"))
+    context::with_current(|core| Spawner::new(core.weak_self()))
+        .unwrap_or_else(|| panic!("{OUTSIDE}"))
 }
 
 impl LocalSpawn for Spawner {

@@ -15,6 +15,6 @@
 //! unwound into the loop or into whoever dropped the handle.
 
 pub use crate::coop::{Unconstrained, unconstrained};
+pub(crate) use crate::rt::task::panic_message;
 pub use crate::rt::task::{JoinError, JoinHandle};
-pub(crate) use crate::rt::task::{Joinable, panic_message};
 pub use crate::spawn::{spawn, yield_now};

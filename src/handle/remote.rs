@@ -27,7 +27,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use crate::loom::{Arc, Mutex, lock};
-use crate::task::JoinError;
+use crate::rt::task::JoinError;
 use crate::waker_slot::WakerSlot;
 
 enum Stage<T> {
@@ -105,7 +105,7 @@ impl<T> Slot<T> {
 /// Drops an output nobody will read; a panicking destructor is contained.
 fn drop_unread<V>(value: V) {
     if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value))) {
-        let message = crate::task::panic_message(&*payload).to_owned();
+        let message = crate::rt::task::panic_message(&*payload).to_owned();
         eprintln!("ramen: a remote task's unread output panicked in its destructor: {message}");
         if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
             std::mem::forget(again);

@@ -30,6 +30,7 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering as StdOrdering};
 use std::task::{Context, Poll, Waker};
 
+use super::config::Config;
 use super::inbox::{Inbox, ThreadUnpark};
 use super::run_queue::RunQueue;
 use super::task::raw::{self, Spawned, TaskName};
@@ -37,7 +38,6 @@ use super::task::state::{HANDLE, SCHEDULED};
 use super::task::{JoinHandle, TaskRef};
 use super::task_list::TaskList;
 use super::waker::waker_ref;
-use crate::builder::Config;
 use crate::diag::{Diag, TaskInfo};
 use crate::loom::Arc;
 use crate::reactor::Reactor;
@@ -406,22 +406,21 @@ impl Drop for MainTask {
 enum Phase {
     /// The loop may run: spawned tasks are queued.
     Running,
-    /// The drain loop is cancelling tasks: spawned tasks wait in the slab
-    /// for its next batch.
+    /// The drain loop is cancelling tasks: spawned tasks wait in the task
+    /// list for its next batch.
     ShuttingDown,
     /// Every task has been cancelled.
     Closed,
 }
 
 impl Core {
-    /// A `Send` handle to this runtime (its inbox), for `Handle`.
-    pub(crate) fn handle(&self) -> crate::Handle {
-        crate::Handle::new(self.inbox.clone())
+    /// This runtime's inbox: what a `Handle` holds to reach it.
+    pub(crate) fn inbox(&self) -> &Arc<Inbox> {
+        &self.inbox
     }
 
-    pub(crate) fn spawner(&self) -> crate::Spawner {
-        // The thread-local holds a plain pointer, not the `Rc`; spawners
-        // reach the core through a weak self-reference made at build time.
-        crate::Spawner::new(self.weak_self.clone())
+    /// This core's own `Rc`, weakly: what a `Spawner` holds.
+    pub(crate) fn weak_self(&self) -> std::rc::Weak<Core> {
+        self.weak_self.clone()
     }
 }

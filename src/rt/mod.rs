@@ -13,11 +13,13 @@
 //! | `task_list.rs` | every live task, for shutdown |
 //! | `inbox.rs` | wakes from other threads, and how the sleeping loop is woken |
 //! | `context.rs` | "which runtime runs on this thread" (a thread-local) |
+//! | `config.rs` | the settings the `Builder` fills in (plain data) |
 //!
 //! The one import cycle here is the essential one: a wake (`waker.rs`)
 //! reaches its runtime (`context.rs` → `event_loop.rs`), which polls tasks
 //! (`task/`) through wakers.
 
+pub(crate) mod config;
 pub(crate) mod context;
 pub(crate) mod event_loop;
 pub(crate) mod inbox;

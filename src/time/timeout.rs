@@ -136,7 +136,7 @@ impl<F: Future> Future for Timeout<F> {
         }
         // The deadline is checked even when the inner future spent the task's
         // cooperative budget (coop.rs): else a busy inner loop hides it.
-        match Pin::new(&mut crate::task::unconstrained(&mut this.sleep)).poll(cx) {
+        match Pin::new(&mut crate::coop::unconstrained(&mut this.sleep)).poll(cx) {
             Poll::Ready(()) => {
                 future.set(None); // drop the inner future now, in place
                 debug_assert!(this.future.is_none(), "Running → Elapsed");
