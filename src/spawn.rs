@@ -1,18 +1,18 @@
 //! Ways to start a task: [`spawn`], [`TaskBuilder`] (named tasks) and the
 //! [`Spawner`] handle for code written against `futures::task::LocalSpawn`.
-//! Also [`yield_now`], the polite way for a task to give the thread away.
+//! ([`yield_now`], the polite way for a task to give the thread away, lives
+//! in `rt/yield_now.rs`, beside the loop that releases it.)
 
 use std::future::Future;
 use std::panic::Location;
-use std::pin::Pin;
 use std::rc::Weak;
-use std::task::{Context, Poll};
 
 use futures_task::{FutureObj, LocalFutureObj, LocalSpawn, Spawn, SpawnError};
 
 use crate::rt::context;
 use crate::rt::event_loop::Core;
 use crate::rt::task::JoinHandle;
+pub use crate::rt::yield_now::{YieldNow, yield_now};
 
 const OUTSIDE: &str = "ramen::spawn called outside a ramen runtime: there is no event loop on \
                        this thread to run the task; call it inside ramen::block_on(async { ... }) \
@@ -146,46 +146,5 @@ impl Spawn for Spawner {
 
     fn status(&self) -> Result<(), SpawnError> {
         self.status_local()
-    }
-}
-
-/// Gives the thread to every other ready task, and lets the reactor and
-/// timers run, before resuming.
-///
-/// Use it inside long CPU loops so one task does not starve the others
-/// (`examples/starvation.rs` measures the difference).
-///
-/// # How
-/// The first poll hands its waker to the runtime's *deferred* list and returns
-/// `Pending`. The loop releases deferred wakers only after its next reactor
-/// turn, so every task that was ready runs once (FIFO) and I/O and timers are
-/// checked before this task resumes. Outside a ramen runtime it simply wakes
-/// itself at once.
-///
-/// # Cancellation
-/// Dropping it before it completes loses nothing; the task just is not resumed.
-pub fn yield_now() -> YieldNow {
-    YieldNow { yielded: false }
-}
-
-/// Future returned by [`yield_now`].
-#[derive(Debug)]
-#[must_use = "futures do nothing unless you .await them"]
-pub struct YieldNow {
-    yielded: bool,
-}
-
-impl Future for YieldNow {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.yielded {
-            return Poll::Ready(());
-        }
-        self.yielded = true;
-        if context::with_current(|core| core.defer(cx.waker())).is_none() {
-            cx.waker().wake_by_ref();
-        }
-        Poll::Pending
     }
 }

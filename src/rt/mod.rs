@@ -14,6 +14,7 @@
 //! | `inbox.rs` | wakes from other threads, and how the sleeping loop is woken |
 //! | `context.rs` | "which runtime runs on this thread" (a thread-local) |
 //! | `config.rs` | the settings the `Builder` fills in (plain data) |
+//! | `yield_now.rs` | [`yield_now`](crate::yield_now): run again after the next reactor turn |
 //!
 //! The one import cycle here is the essential one: a wake (`waker.rs`)
 //! reaches its runtime (`context.rs` → `event_loop.rs`), which polls tasks
@@ -27,3 +28,4 @@ pub(crate) mod run_queue;
 pub(crate) mod task;
 pub(crate) mod task_list;
 pub(crate) mod waker;
+pub(crate) mod yield_now;
