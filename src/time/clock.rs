@@ -248,7 +248,7 @@ pub async fn advance(duration: Duration) {
         timers.clock.set_paused(step);
         // The loop's turn fires the timers due at `step` and queues their
         // tasks ahead of this one (see `yield_now`).
-        crate::yield_now().await;
+        crate::rt::yield_now::yield_now().await;
         if timers.clock.now() >= target {
             return;
         }
