@@ -79,8 +79,11 @@ use super::task::{Header, TaskRef};
 /// the local run queue on the runtime's own thread, the inbox elsewhere.
 #[inline]
 pub(crate) fn schedule(task: TaskRef) {
-    // SAFETY: the header holds one `Arc<Inbox>` reference until the block
-    // is freed, and `task` keeps the block alive.
+    // SAFETY: the inbox outlives this call: either an owning waker exists
+    // (`ESCAPED`: the block holds a reference on it, and `task` keeps the
+    // block alive), or this runs on the runtime thread while the runtime is
+    // alive (a borrowed `WakerRef` during a poll, `abort` of a live task,
+    // `yield_now`), whose `Core` holds the inbox.
     let inbox = unsafe { task.header().scheduler.as_ref() };
     if context::current_id() == inbox.runtime_id() {
         let queued = context::with_current(move |core| core.schedule_local(task));
@@ -99,6 +102,7 @@ static VTABLE: RawWakerVTable = RawWakerVTable::new(clone_waker, wake, wake_by_r
 /// Makes an owning `Waker` from a reference.
 #[cfg_attr(not(all(test, loom)), allow(dead_code))]
 pub(crate) fn waker(task: TaskRef) -> Waker {
+    escape(&task);
     let raw = RawWaker::new(task.into_raw().as_ptr().cast_const().cast(), &VTABLE);
     // SAFETY: the vtable functions below treat the data pointer as a
     // `TaskRef` given up with `into_raw`, which is what we pass; only the
@@ -167,9 +171,26 @@ unsafe fn borrowed(ptr: *const ()) -> ManuallyDrop<TaskRef> {
     ManuallyDrop::new(unsafe { TaskRef::from_raw(NonNull::new_unchecked(ptr.cast_mut().cast())) })
 }
 
+/// An owning waker of `task` is being made: the first one takes the block's
+/// reference on the runtime's inbox (`State::escape`), so that waking it
+/// after the runtime is gone still finds the inbox (closed, harmless).
+#[inline]
+fn escape(task: &TaskRef) {
+    let header = task.header();
+    if header.state.escape() {
+        // SAFETY: the first owning waker is made while the runtime is alive
+        // (from a `WakerRef` during a poll, or from a `TaskRef` the runtime
+        // or a loom model holds), so the inbox is alive; the pointer is
+        // `Arc::as_ptr` of it (`raw::allocate`). `raw::dealloc` gives the
+        // reference back, once, because `escape` returned `true` once.
+        unsafe { crate::loom::Arc::increment_strong_count(header.scheduler.as_ptr().cast_const()) };
+    }
+}
+
 unsafe fn clone_waker(ptr: *const ()) -> RawWaker {
     // SAFETY: the waker being cloned holds or borrows a reference.
     let task = unsafe { borrowed(ptr) };
+    escape(&task);
     task.header().state.acquire();
     RawWaker::new(ptr, &VTABLE)
 }

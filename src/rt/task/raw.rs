@@ -15,7 +15,7 @@
 //!                                   │ Header (any thread may read it)     │
 //!                                   │   state: AtomicUsize  flags + refs  │  8
 //!                                   │   vtable: &TaskVTable (poll, …)     │  8
-//!                                   │   scheduler: *const Inbox (Arc)     │  8
+//!                                   │   scheduler: *const Inbox           │  8
 //!                                   │   id: u64                           │  8
 //!                                   │   location: &Location (spawn site)  │  8
 //!                                   ├─────────────────────────────────────┤
@@ -59,7 +59,7 @@
 //!   stage is `Consumed` (the task list holds a reference until `COMPLETE`,
 //!   the handle until the output is gone), so [`dealloc`] drops no future
 //!   and no output: only the name, the waker slot (empty) and the scheduler
-//!   reference, all `Send`.
+//!   reference (if a waker escaped), all `Send`.
 
 use std::cell::{Cell, UnsafeCell};
 use std::future::Future;
@@ -71,7 +71,7 @@ use std::task::{Context, Poll};
 
 use super::contain::{TaskMeta, drop_contained, report_contained_panic};
 use super::join_error::Failure;
-use super::state::{CANCELLED, COMPLETE, HANDLE, JOIN_WAKER, SCHEDULED, State};
+use super::state::{CANCELLED, COMPLETE, ESCAPED, HANDLE, JOIN_WAKER, SCHEDULED, State};
 use crate::loom::Arc;
 use crate::rt::inbox::Inbox;
 use crate::waker_slot::WakerSlot;
@@ -83,7 +83,10 @@ pub(crate) struct Header {
     pub(crate) state: State,
     /// The functions that know the future's type.
     pub(crate) vtable: &'static TaskVTable,
-    /// Where wakes go: the runtime's inbox (`Arc::into_raw`, released by `dealloc`).
+    /// Where wakes go: the runtime's inbox. Kept alive by the runtime
+    /// while it runs, and by one counted reference of the block's own once
+    /// an owning waker exists (`ESCAPED`; taken by `rt/waker.rs`, given back
+    /// by `dealloc`): only a waker can use it after the runtime is gone.
     pub(crate) scheduler: NonNull<Inbox>,
     /// Unique per runtime, never reused; printed in warnings and traces.
     pub(crate) id: u64,
@@ -203,10 +206,9 @@ where
             header: Header {
                 state: State::new(how.flags, how.refs),
                 vtable: &VTableFor::<F, N>::VTABLE,
-                // The header keeps one reference to the scheduler; `dealloc`
-                // gives it back.
-                scheduler: NonNull::new(Arc::into_raw(how.scheduler.clone()).cast_mut())
-                    .expect("Arc::into_raw is never null"),
+                // No reference yet: see `Header::scheduler`.
+                scheduler: NonNull::new(Arc::as_ptr(how.scheduler).cast_mut())
+                    .expect("Arc::as_ptr is never null"),
                 id: how.id,
                 location: how.location,
             },
@@ -438,8 +440,12 @@ unsafe fn dealloc<F: Future + 'static, N: TaskName>(ptr: NonNull<Header>) {
             || !block.common.header.state.load().has(SCHEDULED),
         "dealloc: no queue entry is left"
     );
-    // SAFETY: `allocate` leaked one `Arc<Inbox>` reference into the header.
-    drop(unsafe { Arc::from_raw(block.common.header.scheduler.as_ptr().cast_const()) });
+    if block.common.header.state.load().has(ESCAPED) {
+        // SAFETY: `ESCAPED` means `rt/waker.rs` took one `Arc<Inbox>`
+        // reference for this block (`Arc::increment_strong_count` on this
+        // `Arc::as_ptr` pointer), exactly once; this gives it back.
+        drop(unsafe { Arc::from_raw(block.common.header.scheduler.as_ptr().cast_const()) });
+    }
     // `Stage` is a union of `ManuallyDrop`s: dropping the box drops only
     // the name and the (empty) waker slot.
     drop(block);

@@ -7,7 +7,7 @@
 //! *and* its join waker is taken) then take several atomic operations and can
 //! be seen half-done by another thread.
 //!
-//! **What this file does:** one `AtomicUsize`. The low six bits are flags, the
+//! **What this file does:** one `AtomicUsize`. The low seven bits are flags, the
 //! rest counts references (each reference adds [`REF_ONE`]). Every change is
 //! one atomic read-modify-write that returns the word as it was before
 //! ([`Snapshot`]), and every transition function checks its precondition
@@ -25,6 +25,7 @@
 //! `HANDLE` and `JOIN_WAKER` change only on the runtime thread (the handle is
 //! `!Send`), so code there may read them with a plain [`State::load`].
 //! | `CANCELLED` | [`State::cancel`] | never | `abort` was called: the next poll drops the future instead |
+//! | `ESCAPED` | [`State::escape`] | never | an owning `Waker` was made: the block holds a reference on its runtime's inbox (given back by `raw::dealloc`) |
 //!
 //! # The lifecycle
 //! ```text
@@ -68,8 +69,10 @@ pub(crate) const HANDLE: usize = 1 << 3;
 pub(crate) const JOIN_WAKER: usize = 1 << 4;
 /// `abort` was called.
 pub(crate) const CANCELLED: usize = 1 << 5;
+/// An owning waker exists or existed: the block keeps its inbox alive.
+pub(crate) const ESCAPED: usize = 1 << 6;
 /// One reference, in the count above the flag bits.
-pub(crate) const REF_ONE: usize = 1 << 6;
+pub(crate) const REF_ONE: usize = 1 << 7;
 const FLAGS: usize = REF_ONE - 1;
 
 /// The word as one atomic operation saw it (before its change).
@@ -99,6 +102,7 @@ impl std::fmt::Debug for Snapshot {
             (HANDLE, "HANDLE"),
             (JOIN_WAKER, "JOIN_WAKER"),
             (CANCELLED, "CANCELLED"),
+            (ESCAPED, "ESCAPED"),
         ];
         let set: Vec<&str> = names
             .iter()
@@ -260,6 +264,20 @@ impl State {
     pub(crate) fn cancel(&self) -> bool {
         let before = Snapshot(self.0.fetch_or(CANCELLED, Ordering::AcqRel));
         !before.has(COMPLETE)
+    }
+
+    /// The first owning `Waker` of this task is being made: set `ESCAPED`.
+    /// `true` if this call set it; the caller then takes the block's one
+    /// reference on the runtime's inbox, which a waker on another thread
+    /// may need after the runtime is gone (`rt/waker.rs`). A task whose
+    /// waker is never cloned (it finishes at its first poll, or waits on
+    /// something that keeps no waker) never pays for that reference.
+    #[inline]
+    pub(crate) fn escape(&self) -> bool {
+        if self.0.load(Ordering::Acquire) & ESCAPED != 0 {
+            return false;
+        }
+        self.0.fetch_or(ESCAPED, Ordering::AcqRel) & ESCAPED == 0
     }
 
     /// Adds one reference (`Waker::clone`, a new queue entry).
