@@ -19,14 +19,23 @@ use std::collections::VecDeque;
 
 use super::task::TaskRef;
 
-/// A queue this long, once drained, gives its memory back (a burst of
-/// 100,000 spawns would otherwise keep ~1 MiB per runtime forever).
+/// A queue whose buffer grew past this many entries (512 KiB) gives the
+/// memory back as it drains: a burst of 100,000 spawns would otherwise keep
+/// ~1 MiB per runtime forever. Smaller buffers are kept as they are:
+/// shrinking and regrowing them on every burst would cost a `mremap` and
+/// fresh page faults each time.
+const TRIM_ABOVE: usize = 64 * 1024;
+
+/// What a trimmed buffer keeps (at least).
 const KEEP_CAPACITY: usize = 4096;
 
 /// FIFO of ready tasks, touched only by the runtime thread.
 #[derive(Default)]
 pub(crate) struct RunQueue {
     queue: RefCell<VecDeque<TaskRef>>,
+    /// The buffer outgrew `TRIM_ABOVE`: shrink it as it drains, down to
+    /// `KEEP_CAPACITY`, then stop.
+    shrinking: std::cell::Cell<bool>,
 }
 
 impl RunQueue {
@@ -59,15 +68,20 @@ impl RunQueue {
         self.queue.borrow().iter().map(TaskRef::id).collect()
     }
 
-    /// Gives back the memory of a burst once the queue is down to a
-    /// quarter of it (called once per loop turn, so the copy this may cost
-    /// is paid at most once per halving).
+    /// Gives back the memory of a burst (a buffer that outgrew
+    /// `TRIM_ABOVE`) as the queue drains: each time it is down to a quarter
+    /// of its buffer, the buffer halves (or more), until `KEEP_CAPACITY`.
+    /// Called once per loop turn, so a copy is paid at most once per halving.
     #[inline]
     pub(crate) fn trim(&self) {
         let mut queue = self.queue.borrow_mut();
-        if queue.capacity() > KEEP_CAPACITY && queue.len() <= queue.capacity() / 4 {
+        if queue.capacity() > TRIM_ABOVE {
+            self.shrinking.set(true);
+        }
+        if self.shrinking.get() && queue.len() <= queue.capacity() / 4 {
             let keep = (queue.len() * 2).max(KEEP_CAPACITY);
             queue.shrink_to(keep);
+            self.shrinking.set(queue.capacity() > 2 * KEEP_CAPACITY);
         }
     }
 
