@@ -44,8 +44,8 @@ pub(crate) use contain::panic_message;
 pub use join_error::JoinError;
 pub use join_handle::JoinHandle;
 pub(crate) use join_handle::Joinable;
+use raw::Common;
 pub(crate) use raw::Header;
-use raw::{Common, StageTag};
 use state::{COMPLETE, HANDLE};
 
 /// A counted pointer to a task block: one reference in the state word.
@@ -196,12 +196,6 @@ impl TaskRef {
         state
             .refs()
             .saturating_sub(1 + usize::from(state.has(HANDLE)))
-    }
-
-    /// Whether the stage still holds the future (debug checks).
-    #[allow(dead_code)]
-    pub(crate) fn has_future(&self) -> bool {
-        self.common().local.stage.get() == StageTag::Future
     }
 }
 

@@ -4,6 +4,8 @@
 //! the model's main thread and wakers on others, and checks at the end that
 //! the future was dropped exactly once and the block freed exactly once (the
 //! block's reference on the inbox `Arc` is gone: `strong_count == 1`).
+//! Every model fails if `raw::dealloc` forgets to give back the reference a
+//! waker took when it escaped (`ESCAPED`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -36,9 +38,9 @@ fn inbox() -> Arc<Inbox> {
     Arc::new(Inbox::new(1, Box::new(NoopUnpark), Box::new(NoopUnpark)))
 }
 
-/// A task as `Core::spawn` makes it, minus the handle: the list's
-/// reference and one queue entry's.
-fn task(inbox: &Arc<Inbox>, drops: &Arc<Counter>) -> (TaskRef, TaskRef) {
+/// A task as `Core::spawn` makes it, minus the handle, already polled once
+/// and waiting: the model holds the task list's reference.
+fn idle_task(inbox: &Arc<Inbox>, drops: &Arc<Counter>) -> TaskRef {
     let how = Spawned {
         id: 1,
         location: std::panic::Location::caller(),
@@ -47,8 +49,18 @@ fn task(inbox: &Arc<Inbox>, drops: &Arc<Counter>) -> (TaskRef, TaskRef) {
         refs: 2,
     };
     let ptr = raw::allocate(Probe(drops.clone()), (), how);
-    // SAFETY: `allocate` made two references.
-    unsafe { (TaskRef::from_raw(ptr), TaskRef::from_raw(ptr)) }
+    // SAFETY: `allocate` made two references: the list's and the entry's.
+    let (listed, entry) = unsafe { (TaskRef::from_raw(ptr), TaskRef::from_raw(ptr)) };
+    entry.header().state.begin_poll();
+    entry.end_poll();
+    listed
+}
+
+/// The end of every model: the future was dropped once, and the block was
+/// freed (its reference on the inbox, taken when a waker escaped, is back).
+fn assert_dropped_and_freed(inbox: &Arc<Inbox>, drops: &Arc<Counter>) {
+    assert_eq!(drops.load(Ordering::Relaxed), 1, "future dropped once");
+    assert_eq!(Arc::strong_count(inbox), 1, "the block was freed");
 }
 
 /// A task woken from two threads while the loop drains and polls it is
@@ -61,10 +73,7 @@ fn two_remote_wakers_one_entry() {
     loom::model(|| {
         let inbox = inbox();
         let drops = Arc::new(Counter::new(0));
-        let (listed, entry) = task(&inbox, &drops);
-        // The loop polls it once first (it starts scheduled).
-        entry.header().state.begin_poll();
-        entry.end_poll();
+        let listed = idle_task(&inbox, &drops);
         let events = Arc::new(Counter::new(0));
         let finished = Arc::new(Counter::new(0));
         let threads: Vec<_> = (0..2)
@@ -101,8 +110,7 @@ fn two_remote_wakers_one_entry() {
         assert_eq!(seen_by_last_poll, 2, "a wake was lost");
         listed.cancel();
         drop(listed);
-        assert_eq!(drops.load(Ordering::Relaxed), 1, "future dropped once");
-        assert_eq!(Arc::strong_count(&inbox), 1, "the block was freed");
+        assert_dropped_and_freed(&inbox, &drops);
     });
 }
 
@@ -117,9 +125,7 @@ fn wake_racing_completion() {
     loom::model(|| {
         let inbox = inbox();
         let drops = Arc::new(Counter::new(0));
-        let (listed, entry) = task(&inbox, &drops);
-        entry.header().state.begin_poll();
-        entry.end_poll();
+        let listed = idle_task(&inbox, &drops);
         let w = waker(listed.clone());
         let t = thread::spawn(move || w.wake());
         // The loop cancels the idle task and lets go of it.
@@ -133,8 +139,7 @@ fn wake_racing_completion() {
         for stale in drained.drain(..) {
             assert!(stale.is_complete(), "the loop skips it");
         }
-        assert_eq!(drops.load(Ordering::Relaxed), 1);
-        assert_eq!(Arc::strong_count(&inbox), 1, "the block was freed");
+        assert_dropped_and_freed(&inbox, &drops);
     });
 }
 
@@ -147,9 +152,7 @@ fn wake_after_shutdown() {
     loom::model(|| {
         let inbox = inbox();
         let drops = Arc::new(Counter::new(0));
-        let (listed, entry) = task(&inbox, &drops);
-        entry.header().state.begin_poll();
-        entry.end_poll();
+        let listed = idle_task(&inbox, &drops);
         let w1 = waker(listed.clone());
         let w2 = w1.clone();
         let t1 = thread::spawn(move || {
@@ -166,6 +169,6 @@ fn wake_after_shutdown() {
         let mut drained = Vec::new();
         inbox.drain_into(&mut drained);
         assert!(drained.is_empty(), "queued after shutdown: {drained:?}");
-        assert_eq!(Arc::strong_count(&inbox), 1, "the block was freed");
+        assert_dropped_and_freed(&inbox, &drops);
     });
 }
