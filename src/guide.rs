@@ -187,12 +187,14 @@
 //! `ReadSome::poll` → `TcpStream::poll_read` → `IoSource::poll_io`:
 //! `Reactor::poll_ready` sees `READABLE` → `read(2)` returns 5 →
 //! `Poll::Ready(Ok(5))`. The `.await` produces `5` and the task runs on. When
-//! it returns, `raw::finish` drops the future, `State::complete` makes every
-//! later wake a no-op, the output is stored in the block, and the
-//! [`JoinHandle`](crate::JoinHandle)'s waker is woken: the block_on future
-//! gets `b"hello"`. `TaskList::remove` and the popped entry give back their
-//! references; the handle's read (`raw::read_output`) and drop give back
-//! the last, which frees the block.
+//! it returns, `raw::finish` drops the future, stores the output in the
+//! block and wakes the [`JoinHandle`](crate::JoinHandle)'s waker: the
+//! block_on future will get `b"hello"`. The loop takes the task out of its
+//! list (`TaskList::remove`) and `TaskRef::complete` sets `COMPLETE` (every
+//! later wake is a no-op) while giving back the list's and the popped
+//! entry's references, in one atomic operation; the handle's read
+//! (`output::read_output`) and drop give back the last, which frees the
+//! block.
 //!
 //! ## What it cost
 //! Two `read(2)` calls (one `EAGAIN`), a share of one `epoll_wait`, and no

@@ -23,12 +23,18 @@
 //! 3. `Pending` → [`TaskRef::end_poll`] → `State::end_poll` (clears
 //!    `RUNNING`, releases the entry's reference). A wake → `State::schedule_*`
 //!    sets `SCHEDULED`, adds the new entry's reference, pushes the pointer.
-//! 4. `Ready`, a panic, or `abort` → `raw::finish` → `State::complete`: the
-//!    future is dropped, the output stored, the join waker woken; the loop
-//!    removes the task from its list (`TaskList::remove`).
-//! 5. The handle reads the output (`raw::read_output`) or is dropped
-//!    (`raw::drop_output`, `State::drop_handle`); the last reference frees
-//!    the block (`raw::dealloc`).
+//! 4. `Ready`, a panic, or `abort` → `raw::finish`: the future is dropped,
+//!    the output stored, the join waker woken. The loop then removes the
+//!    task from its list (`TaskList::remove`) and calls
+//!    [`TaskRef::complete`] → `State::complete`: `COMPLETE` set and the
+//!    list's and entry's references released in one atomic operation.
+//!    (Shutdown: `TaskRef::cancel` → `raw::cancel` → `raw::finish` →
+//!    `State::complete(0)`.)
+//! 5. The handle reads the output (`output::read_output`) or is
+//!    dropped (`output::drop_output`, `State::drop_handle`); the last reference
+//!    frees the block (`raw::dealloc`). The first owning waker, if any, took
+//!    a reference on the runtime's inbox (`State::escape`), which `dealloc`
+//!    gives back.
 
 use std::ptr::NonNull;
 use std::task::{Context, Poll};
