@@ -18,23 +18,13 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 /// How long one example may run before the test kills it.
 const TIME_LIMIT: Duration = Duration::from_secs(90);
 
-/// `target/<profile>/examples/<name>`, found from this test's own path
-/// (`target/<profile>/deps/examples_waiting-<hash>`).
+mod example_bin;
+
+/// The example's binary (`tests/example_bin`), with a note when its source
+/// is newer than the build (`cargo test --test examples_waiting` alone does
+/// not rebuild examples).
 fn example_binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("current_exe");
-    let mut dir = exe.parent().expect("test binary directory").to_path_buf();
-    if dir.ends_with("deps") {
-        dir.pop();
-    }
-    let bin = dir
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "example binary {} not found: run these tests with `cargo test` (it builds the \
-         examples), or run `cargo build --examples` first",
-        bin.display()
-    );
+    let bin = example_bin::example_binary(name);
     let source = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples")
         .join(format!("{name}.rs"));

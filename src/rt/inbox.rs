@@ -250,35 +250,39 @@ mod loom_models {
         }
     }
 
+    /// One remote push while the loop drains and parks the way `how` says;
+    /// `notify` is the unparker of that kind. If the loop ever sleeps with
+    /// the push queued, `notify.wait()` blocks forever and loom reports it.
+    fn one_push_is_never_slept_through(inbox: Arc<Inbox>, notify: &loom::sync::Notify, how: Park) {
+        let task = TestTask::idle(&inbox, 1);
+        let remote = {
+            let (inbox, entry) = (inbox.clone(), task.0.clone());
+            thread::spawn(move || {
+                inbox.push(entry);
+            })
+        };
+        let mut got = Vec::new();
+        while got.is_empty() {
+            inbox.drain_into(&mut got);
+            if got.is_empty() && inbox.park(how) {
+                notify.wait();
+                inbox.unparked();
+            }
+        }
+        assert!(got.len() == 1 && got[0].ptr_eq(&task.0), "{got:?}");
+        remote.join().unwrap();
+        drop(got);
+    }
+
     /// Model 4: the loop never sleeps while the inbox holds work. If it did,
-    /// `notify.wait()` below would block forever and loom reports a deadlock.
+    /// `notify.wait()` would block forever and loom reports a deadlock.
     #[test]
     fn park_never_sleeps_on_work() {
         loom::model(|| {
             let notify = Arc::new(loom::sync::Notify::new());
-            let inbox = Arc::new(Inbox::new(
-                1,
-                Box::new(LoomUnpark(notify.clone())),
-                Box::new(NoopUnpark),
-            ));
-            let task = TestTask::idle(&inbox, 1);
-            let remote = {
-                let (inbox, entry) = (inbox.clone(), task.0.clone());
-                thread::spawn(move || {
-                    inbox.push(entry);
-                })
-            };
-            let mut got = Vec::new();
-            while got.is_empty() {
-                inbox.drain_into(&mut got);
-                if got.is_empty() && inbox.park(Park::Reactor) {
-                    notify.wait();
-                    inbox.unparked();
-                }
-            }
-            assert!(got.len() == 1 && got[0].ptr_eq(&task.0), "{got:?}");
-            remote.join().unwrap();
-            drop(got);
+            let unpark_reactor = Box::new(LoomUnpark(notify.clone()));
+            let inbox = Arc::new(Inbox::new(1, unpark_reactor, Box::new(NoopUnpark)));
+            one_push_is_never_slept_through(inbox, &notify, Park::Reactor);
         });
     }
 
@@ -291,24 +295,7 @@ mod loom_models {
             let notify = Arc::new(loom::sync::Notify::new());
             let unpark_thread = Box::new(LoomUnpark(notify.clone()));
             let inbox = Arc::new(Inbox::new(1, Box::new(NoopUnpark), unpark_thread));
-            let task = TestTask::idle(&inbox, 9);
-            let remote = {
-                let (inbox, entry) = (inbox.clone(), task.0.clone());
-                thread::spawn(move || {
-                    inbox.push(entry);
-                })
-            };
-            let mut got = Vec::new();
-            while got.is_empty() {
-                inbox.drain_into(&mut got);
-                if got.is_empty() && inbox.park(Park::Thread) {
-                    notify.wait();
-                    inbox.unparked();
-                }
-            }
-            assert!(got.len() == 1 && got[0].ptr_eq(&task.0), "{got:?}");
-            remote.join().unwrap();
-            drop(got);
+            one_push_is_never_slept_through(inbox, &notify, Park::Thread);
         });
     }
 
